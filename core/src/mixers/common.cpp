@@ -1,0 +1,82 @@
+#include "mixers/common.h"
+
+#include <cmath>
+
+namespace eigenscope::mixers {
+
+torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel) {
+    return torch::nn::Conv1d(
+        torch::nn::Conv1dOptions(channels, channels, kernel).groups(channels).padding(kernel - 1).bias(true));
+}
+
+torch::Tensor causalConv(torch::nn::Conv1d& conv, const torch::Tensor& x) {
+    const int64_t T = x.size(1);
+    return conv->forward(x.transpose(1, 2)).narrow(2, 0, T).transpose(1, 2);
+}
+
+torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads) {
+    return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
+}
+
+torch::Tensor mergeHeads(const torch::Tensor& x) {
+    return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    const torch::Tensor& logDecay, int64_t chunk) {
+    const int64_t T = q.size(2);
+    const bool decays = logDecay.defined();
+    auto state = torch::zeros({q.size(0), q.size(1), k.size(3), v.size(3)}, v.options());
+    std::vector<torch::Tensor> outputs;
+    for (int64_t start = 0; start < T; start += chunk) {
+        const int64_t len = std::min(chunk, T - start);
+        const auto qc = q.narrow(2, start, len);
+        const auto kc = k.narrow(2, start, len);
+        const auto vc = v.narrow(2, start, len);
+        const auto future = torch::ones({len, len}, q.options().dtype(torch::kBool)).triu(1);
+        auto scores = torch::matmul(qc, kc.transpose(-1, -2));
+        if (decays) {
+            const auto cum = logDecay.narrow(2, start, len).cumsum(-1);                   // (B, H, len)
+            const auto gaps = (cum.unsqueeze(-1) - cum.unsqueeze(-2)).masked_fill(future, -INFINITY);
+            scores = scores * gaps.exp();
+            const auto carried = cum.exp().unsqueeze(-1) * torch::matmul(qc, state);
+            outputs.push_back(torch::matmul(scores, vc) + carried);
+            const auto last = cum.narrow(-1, len - 1, 1);                                 // (B, H, 1)
+            const auto weightedK = kc * (last - cum).exp().unsqueeze(-1);
+            state = last.exp().unsqueeze(-1) * state + torch::matmul(weightedK.transpose(-1, -2), vc);
+        } else {
+            scores = scores.masked_fill(future, 0.0);
+            outputs.push_back(torch::matmul(scores, vc) + torch::matmul(qc, state));
+            state = state + torch::matmul(kc.transpose(-1, -2), vc);
+        }
+    }
+    return torch::cat(outputs, 2);
+}
+
+torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel) {
+    const int64_t T = x.size(1);
+    int64_t n = 1;
+    while (n < 2 * T) n *= 2;
+    const auto signal = x.transpose(1, 2);  // (B, C, T)
+    if (!x.is_complex() && !kernel.is_complex()) {
+        const auto product = torch::fft::rfft(signal, n) * torch::fft::rfft(kernel, n);
+        return torch::fft::irfft(product, n).narrow(-1, 0, T).transpose(1, 2);
+    }
+    const auto product = torch::fft::fft(signal, n) * torch::fft::fft(kernel, n);
+    return torch::fft::ifft(product, n).narrow(-1, 0, T).transpose(1, 2);
+}
+
+torch::Tensor inverseSoftplus(const torch::Tensor& y) { return y + torch::log(-torch::expm1(-y)); }
+
+torch::Tensor sampleLogUniformDt(int64_t n, double dtMin, double dtMax, double floor) {
+    const double lo = std::log(dtMin), hi = std::log(dtMax);
+    return torch::exp(torch::rand({n}, torch::kFloat64) * (hi - lo) + lo).clamp_min(floor);
+}
+
+torch::Tensor asComplex(const torch::Tensor& pairs) { return torch::view_as_complex(pairs.contiguous()); }
+
+torch::ScalarType complexTypeOf(torch::ScalarType real) {
+    return real == torch::kFloat64 ? torch::kComplexDouble : torch::kComplexFloat;
+}
+
+}  // namespace eigenscope::mixers

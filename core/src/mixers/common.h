@@ -1,0 +1,47 @@
+// Building blocks shared by the mixers: causal depthwise convolution, head reshapes, scans, inits.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <string>
+
+namespace eigenscope::mixers {
+
+// Depthwise Conv1d(C, C, K, groups=C, padding=K-1) with only the first T outputs kept: the causal short
+// convolution of the reference code (paper-models.md §1). x: (B, T, C) → (B, T, C).
+torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel);
+torch::Tensor causalConv(torch::nn::Conv1d& conv, const torch::Tensor& x);
+
+// (B, T, H·D) → (B, H, T, D), head index major, and back.
+torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads);
+torch::Tensor mergeHeads(const torch::Tensor& x);
+
+// y_t = Σ_{j≤t} exp(Σ_{i=j+1..t} a_i) (q_t·k_j) v_j, per (batch, head), computed in chunks: quadratic
+// inside a chunk, a carried k vᵀ state between chunks. q, k: (B, H, T, dk); v: (B, H, T, dv);
+// logDecay a: (B, H, T) with a ≤ 0, or undefined for no decay. Returns (B, H, T, dv).
+torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    const torch::Tensor& logDecay, int64_t chunk = 64);
+
+// Causal convolution y_t = Σ_{j≤t} K_{t-j} x_j per channel via FFT. x: (B, T, C); kernel: (C, T). Real or complex.
+torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel);
+
+// Inverse of softplus: the dt_bias init of mamba_ssm (dt + log(-expm1(-dt))).
+torch::Tensor inverseSoftplus(const torch::Tensor& y);
+
+// dt ~ exp(U(log dt_min, log dt_max)) clamped below by floor (mamba_ssm Mamba/Mamba2 dt init).
+torch::Tensor sampleLogUniformDt(int64_t n, double dtMin, double dtMax, double floor);
+
+// Complex tensor from a real one with a trailing dimension of 2 (real, imag), and the reverse.
+torch::Tensor asComplex(const torch::Tensor& pairs);
+
+// The complex dtype that matches a real dtype (float → complex64, double → complex128).
+torch::ScalarType complexTypeOf(torch::ScalarType real);
+
+// Reads a resolved option.
+inline int64_t optInt(const nlohmann::json& o, const char* key) { return o.at(key).get<int64_t>(); }
+inline double optFloat(const nlohmann::json& o, const char* key) { return o.at(key).get<double>(); }
+inline bool optBool(const nlohmann::json& o, const char* key) { return o.at(key).get<bool>(); }
+inline std::string optString(const nlohmann::json& o, const char* key) { return o.at(key).get<std::string>(); }
+
+}  // namespace eigenscope::mixers

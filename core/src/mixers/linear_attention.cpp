@@ -1,0 +1,48 @@
+#include "mixers/linear_attention.h"
+
+#include "mixers/softmax_attention.h"
+
+namespace eigenscope::mixers {
+
+namespace {
+
+torch::Tensor featureMap(const torch::Tensor& x) { return torch::elu(x) + 1.0; }
+
+}  // namespace
+
+LinearAttentionImpl::LinearAttentionImpl(const ModelSpec& spec, const nlohmann::json& options)
+    : MhaBaseImpl(spec.dModel, options) {}
+
+torch::Tensor LinearAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    auto s = project(u);
+    const auto q = featureMap(s.q), k = featureMap(s.k);
+    // A column of ones appended to v yields the normalizer η_t from the same scan.
+    const auto ones = torch::ones({s.v.size(0), s.v.size(1), s.v.size(2), 1}, s.v.options());
+    const auto scanned = chunkedDecayAttention(q, k, torch::cat({s.v, ones}, -1), torch::Tensor());
+    const auto eta = scanned.narrow(-1, vDim_, 1);
+    if (trace) *trace = ratioTrace(eta.squeeze(-1).log(), headDim_ * vDim_);
+    return output(scanned.narrow(-1, 0, vDim_) / eta);
+}
+
+dsf::Realization LinearAttentionImpl::realize(const torch::Tensor& u) {
+    auto s = project(u);
+    const int64_t batch = u.size(0), T = u.size(1);
+    const auto ctype = complexTypeOf(u.scalar_type());
+    const auto q = featureMap(s.q), k = featureMap(s.k);
+    const auto eta = (q * k.cumsum(2)).sum(-1);  // (B, H, T), directly from the definition
+    auto ratio = torch::zeros_like(eta);
+    ratio.narrow(2, 1, T - 1).copy_(eta.narrow(2, 0, T - 1) / eta.narrow(2, 1, T - 1));
+    const int64_t n = headDim_ * vDim_;
+    dsf::Realization r;
+    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
+    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
+    r.B = kronInputMatrix(k / eta.unsqueeze(-1), vDim_).to(ctype);
+    r.C = kronOutputMatrix(q, vDim_).to(ctype);
+    r.D = torch::zeros({1, 1, 1, vDim_, vDim_}, u.options().dtype(ctype));
+    r.readout = [this, batch, T](const torch::Tensor& y) {
+        return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
+    };
+    return r;
+}
+
+}  // namespace eigenscope::mixers

@@ -1,0 +1,76 @@
+#include "mixers/lru.h"
+
+#include "eigenscope/error.h"
+#include "mixers/common.h"
+
+#include <cmath>
+
+namespace eigenscope::mixers {
+
+std::vector<OptionSpec> LruImpl::options() {
+    return {intOption("d_state", 64, 1, 4096, "number of complex modes N"),
+            floatOption("r_min", 0.9, 0.0, 1.0, "ring init: smallest |λ|"),
+            floatOption("r_max", 0.99, 0.0, 1.0, "ring init: largest |λ|"),
+            floatOption("max_phase", 6.28, 0.0, 6.2832, "ring init: largest arg λ")};
+}
+
+void LruImpl::check(const ModelSpec&, const nlohmann::json& o, const std::string& where) {
+    if (optFloat(o, "r_min") > optFloat(o, "r_max")) throw Error(where + ".r_min: larger than r_max");
+    if (optFloat(o, "r_max") >= 1.0) throw Error(where + ".r_max: must be below 1 (γ = √(1−|λ|²) vanishes)");
+}
+
+LruImpl::LruImpl(const ModelSpec& spec, const nlohmann::json& o)
+    : dModel_(spec.dModel), dState_(optInt(o, "d_state")), rMin_(optFloat(o, "r_min")), rMax_(optFloat(o, "r_max")) {
+    // Ring init uniform by area (minimal-LRU lru/model.py): |λ|² ~ U(r_min², r_max²), arg λ ~ U(0, max_phase).
+    const auto u1 = torch::rand({dState_}, torch::kFloat64), u2 = torch::rand({dState_}, torch::kFloat64);
+    const auto nu = (-0.5 * (u1 * (rMax_ * rMax_ - rMin_ * rMin_) + rMin_ * rMin_).log()).log();
+    const auto theta = (optFloat(o, "max_phase") * u2).log();
+    const auto modulus = (-nu.exp()).exp();
+    nu_log = register_parameter("nu_log", nu.to(torch::kFloat32));
+    theta_log = register_parameter("theta_log", theta.to(torch::kFloat32));
+    gamma_log = register_parameter("gamma_log", (1.0 - modulus.pow(2)).sqrt().log().to(torch::kFloat32));
+    B_re = register_parameter("B_re", torch::randn({dState_, dModel_}) / std::sqrt(2.0 * dModel_));
+    B_im = register_parameter("B_im", torch::randn({dState_, dModel_}) / std::sqrt(2.0 * dModel_));
+    C_re = register_parameter("C_re", torch::randn({dModel_, dState_}) / std::sqrt(double(dState_)));
+    C_im = register_parameter("C_im", torch::randn({dModel_, dState_}) / std::sqrt(double(dState_)));
+    D = register_parameter("D", torch::randn({dModel_}));
+}
+
+std::string LruImpl::describe() const {
+    return "lru (" + std::to_string(dState_) + " complex modes, ring init [" + std::to_string(rMin_).substr(0, 5) +
+           ", " + std::to_string(rMax_).substr(0, 5) + "])";
+}
+
+torch::Tensor LruImpl::lambda() const { return torch::polar((-nu_log.exp()).exp(), theta_log.exp()); }
+
+torch::Tensor LruImpl::inputMatrix() const {
+    return torch::complex(B_re, B_im) * gamma_log.exp().unsqueeze(-1);
+}
+
+torch::Tensor LruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto lam = lambda();
+    if (trace) {
+        trace->eig = lam.view({1, 1, 1, dState_}).expand({u.size(0), 1, 1, dState_}).to(complexTypeOf(u.scalar_type()));
+        trace->multiplicity.assign(size_t(dState_), 1);
+        trace->timeInvariant = true;
+        trace->firstStep = 0;
+    }
+    const auto driven = torch::matmul(u.to(lam.dtype()), inputMatrix().transpose(0, 1));        // (B, T, N)
+    const auto lags = torch::arange(u.size(1), u.options()).to(lam.dtype());
+    const auto h = fftCausalConv(driven, (lam.log().unsqueeze(-1) * lags).exp());               // λ^k per mode
+    return torch::real(torch::matmul(h, torch::complex(C_re, C_im).transpose(0, 1))) + u * D;
+}
+
+dsf::Realization LruImpl::realize(const torch::Tensor& u) {
+    const auto ctype = complexTypeOf(u.scalar_type());
+    dsf::Realization r;  // a single MIMO head
+    r.lambda = lambda().view({1, 1, 1, dState_}).to(ctype);
+    r.input = u.unsqueeze(2).to(ctype);
+    r.B = inputMatrix().view({1, 1, 1, dState_, dModel_}).to(ctype);
+    r.C = torch::complex(C_re, C_im).view({1, 1, 1, dModel_, dState_}).to(ctype);
+    r.D = torch::diag(D).view({1, 1, 1, dModel_, dModel_}).to(ctype);
+    r.readout = [](const torch::Tensor& y) { return y.squeeze(2); };
+    return r;
+}
+
+}  // namespace eigenscope::mixers

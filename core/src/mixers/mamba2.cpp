@@ -1,0 +1,164 @@
+#include "mixers/mamba2.h"
+
+#include "eigenscope/error.h"
+#include "mixers/attention_base.h"
+#include "mixers/common.h"
+
+namespace eigenscope::mixers {
+
+namespace {
+
+int64_t headdimOf(int64_t dModel, const nlohmann::json& o) {
+    // The paper sets num_heads (headdim = d_model / num_heads); mamba_ssm sets headdim.
+    return optInt(o, "num_heads") > 0 ? dModel / optInt(o, "num_heads") : optInt(o, "headdim");
+}
+
+}  // namespace
+
+std::vector<OptionSpec> ssdSizeOptions() {
+    return {intOption("d_state", 128, 1, 4096, "state size N"),
+            intOption("expand", 2, 1, 8, "d_inner = expand·d_model"),
+            intOption("headdim", 64, 1, 4096, "head width P (used when num_heads is 0)"),
+            intOption("num_heads", 0, 0, 4096, "heads as the paper sets them: P = d_model/num_heads (0: use headdim)"),
+            intOption("d_conv", 4, 0, 64, "causal conv kernel on [x|B|C], 0 for none"),
+            floatOption("dt_min", 1e-3, 1e-6, 10.0, "dt init range lower end (log-uniform)"),
+            floatOption("dt_max", 1e-1, 1e-6, 10.0, "dt init range upper end"),
+            floatOption("dt_init_floor", 1e-4, 0.0, 1.0, "dt init floor")};
+}
+
+void checkSsdSizes(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
+    const int64_t dInner = optInt(o, "expand") * spec.dModel;
+    if (optInt(o, "num_heads") > 0 && spec.dModel % optInt(o, "num_heads") != 0)
+        throw Error(where + ".num_heads: " + std::to_string(optInt(o, "num_heads")) + " does not divide d_model=" +
+                    std::to_string(spec.dModel));
+    const int64_t headdim = headdimOf(spec.dModel, o);
+    if (dInner % headdim != 0)
+        throw Error(where + ".headdim: " + std::to_string(headdim) + " does not divide d_inner=" +
+                    std::to_string(dInner));
+    if (optFloat(o, "dt_min") > optFloat(o, "dt_max")) throw Error(where + ".dt_min: larger than dt_max");
+}
+
+SsdBaseImpl::SsdBaseImpl(const ModelSpec& spec, const nlohmann::json& o, bool gated, bool scalarDt)
+    : dModel_(spec.dModel),
+      dInner_(optInt(o, "expand") * spec.dModel),
+      nheads_(dInner_ / headdimOf(spec.dModel, o)),
+      headdim_(headdimOf(spec.dModel, o)),
+      dState_(optInt(o, "d_state")),
+      convKernel_(optInt(o, "d_conv")),
+      gated_(gated) {
+    const int64_t dtWidth = scalarDt ? 1 : nheads_;
+    in_proj = register_module(
+        "in_proj", torch::nn::Linear(torch::nn::LinearOptions(dModel_, (gated ? 2 : 1) * dInner_ + 2 * dState_ + dtWidth)
+                                         .bias(false)));
+    const auto dt = sampleLogUniformDt(nheads_, optFloat(o, "dt_min"), optFloat(o, "dt_max"),
+                                       optFloat(o, "dt_init_floor"));
+    dt_bias = register_parameter("dt_bias", inverseSoftplus(dt).to(torch::kFloat32));
+    D = register_parameter("D", torch::ones({nheads_}));
+    if (convKernel_ > 0) conv1d = register_module("conv1d", makeCausalConv(dInner_ + 2 * dState_, convKernel_));
+    if (gated) {
+        norm = register_module("norm", std::make_shared<torch::nn::Module>());
+        normWeight = norm->register_parameter("weight", torch::ones({dInner_}));
+    }
+    out_proj = register_module("out_proj",
+                               torch::nn::Linear(torch::nn::LinearOptions(dInner_, dModel_).bias(false)));
+}
+
+SsdBaseImpl::Streams SsdBaseImpl::project(const torch::Tensor& u) {
+    const auto projected = in_proj->forward(u);
+    int64_t offset = 0;
+    Streams s;
+    if (gated_) {
+        s.z = projected.narrow(2, 0, dInner_);
+        offset = dInner_;
+    }
+    auto xBC = projected.narrow(2, offset, dInner_ + 2 * dState_);
+    s.dtRaw = projected.narrow(2, offset + dInner_ + 2 * dState_, projected.size(2) - offset - dInner_ - 2 * dState_);
+    if (convKernel_ > 0) xBC = torch::silu(causalConv(conv1d, xBC));
+    s.x = splitHeads(xBC.narrow(2, 0, dInner_), nheads_);
+    s.B = xBC.narrow(2, dInner_, dState_);
+    s.C = xBC.narrow(2, dInner_ + dState_, dState_);
+    return s;
+}
+
+torch::Tensor SsdBaseImpl::readout(const torch::Tensor& y, const torch::Tensor& z) {
+    auto merged = mergeHeads(y);
+    if (gated_) {
+        // RMSNormGated(norm_before_gate=False): rmsnorm(y · SiLU(z)) · weight, eps 1e-5, one group.
+        const auto gatedY = merged * torch::silu(z);
+        merged = gatedY * torch::rsqrt(gatedY.pow(2).mean(-1, true) + 1e-5) * normWeight;
+    }
+    return out_proj->forward(merged);
+}
+
+dsf::Realization SsdBaseImpl::realizeScan(const Streams& s, const torch::Tensor& lambda,
+                                          const torch::Tensor& inputScale, const torch::Tensor& Bin) {
+    const auto ctype = complexTypeOf(s.x.scalar_type());
+    const int64_t batch = s.x.size(0), T = s.x.size(2);
+    const int64_t n = dState_ * headdim_;
+    dsf::Realization r;
+    r.lambda = lambda.unsqueeze(-1).expand({lambda.size(0), lambda.size(1), nheads_, n}).to(ctype);
+    r.input = s.x.permute({0, 2, 1, 3}).to(ctype);
+    r.B = kronInputMatrix(Bin * inputScale.unsqueeze(-1), headdim_).to(ctype);
+    r.C = kronOutputMatrix(s.C.unsqueeze(1).expand({batch, nheads_, T, dState_}), headdim_).to(ctype);
+    r.D = (D.to(s.x.dtype()).view({1, 1, nheads_, 1, 1}) * torch::eye(headdim_, s.x.options())).to(ctype);
+    const auto z = s.z;
+    r.readout = [this, z](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3}), z); };
+    return r;
+}
+
+std::string SsdBaseImpl::shape() const {
+    std::string text = "heads " + std::to_string(nheads_) + ", headdim " + std::to_string(headdim_) + ", d_state " +
+                       std::to_string(dState_);
+    if (convKernel_ > 0) text += ", conv " + std::to_string(convKernel_);
+    if (gated_) text += ", gated RMSNorm";
+    return text;
+}
+
+std::vector<OptionSpec> Mamba2Impl::options() {
+    auto o = ssdSizeOptions();
+    o.push_back(floatOption("A_init_min", 1.0, 1e-6, 1e6, "A ~ U(A_init_min, A_init_max), A_log = log A"));
+    o.push_back(floatOption("A_init_max", 16.0, 1e-6, 1e6, "upper end of the A init range"));
+    o.push_back(boolOption("gated_norm", true, "mamba_ssm's z gate and gated RMSNorm (the paper's SSD has none)"));
+    return o;
+}
+
+void Mamba2Impl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
+    checkSsdSizes(spec, o, where);
+    if (optFloat(o, "A_init_min") > optFloat(o, "A_init_max"))
+        throw Error(where + ".A_init_min: larger than A_init_max");
+}
+
+Mamba2Impl::Mamba2Impl(const ModelSpec& spec, const nlohmann::json& o)
+    : SsdBaseImpl(spec, o, optBool(o, "gated_norm"), false) {
+    // mamba_ssm Mamba2: A ~ U(A_init_range), A_log = log A.
+    const auto A = torch::empty({nheads_}, torch::kFloat64).uniform_(optFloat(o, "A_init_min"), optFloat(o, "A_init_max"));
+    A_log = register_parameter("A_log", A.log().to(torch::kFloat32));
+}
+
+torch::Tensor Mamba2Impl::dt(const Streams& s) const { return torch::softplus(s.dtRaw + dt_bias); }
+
+torch::Tensor Mamba2Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto s = project(u);
+    const auto delta = dt(s).transpose(1, 2);                // (B, H, T)
+    const auto logDecay = delta * (-A_log.exp()).view({1, nheads_, 1});
+    if (trace) {
+        trace->eig = logDecay.exp().transpose(1, 2).unsqueeze(-1).to(complexTypeOf(u.scalar_type()));
+        trace->multiplicity = {headdim_ * dState_};
+        trace->timeInvariant = false;
+        trace->firstStep = 0;
+    }
+    const auto q = s.C.unsqueeze(1).expand({u.size(0), nheads_, u.size(1), dState_});
+    const auto k = s.B.unsqueeze(1).expand_as(q);
+    auto y = chunkedDecayAttention(q, k, s.x * delta.unsqueeze(-1), logDecay);
+    y = y + s.x * D.view({1, nheads_, 1, 1});
+    return readout(y, s.z);
+}
+
+dsf::Realization Mamba2Impl::realize(const torch::Tensor& u) {
+    const auto s = project(u);
+    const auto delta = dt(s);                                  // (B, T, H)
+    const auto lambda = (delta * (-A_log.exp())).exp();        // (B, T, H)
+    return realizeScan(s, lambda, delta.transpose(1, 2), s.B.unsqueeze(1));
+}
+
+}  // namespace eigenscope::mixers

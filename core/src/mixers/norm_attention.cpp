@@ -1,0 +1,120 @@
+#include "mixers/norm_attention.h"
+
+#include "mixers/softmax_attention.h"
+
+#include <cmath>
+
+namespace eigenscope::mixers {
+
+std::vector<OptionSpec> NormAttentionImpl::options() {
+    auto o = attentionOptions();
+    o.push_back(choiceOption("norm_fn", "softplus", {"exp", "elu", "softplus", "sigmoid"},
+                             "ν in the normalizer g = exp(−ν(n + offset))"));
+    o.push_back(choiceOption("approx_fn", "elu", {"none", "elu"}, "feature map on q and k (elu: elu(x)+1)"));
+    o.push_back(boolOption("scale_B", true, "scale k by 1/√head_dim"));
+    o.push_back(boolOption("offset", true, "learned per-head offset inside ν"));
+    o.push_back(choiceOption("offset_init", "exp", {"exp", "uniform"}, "offset initialization"));
+    return o;
+}
+
+torch::Tensor initialOffset(const std::string& kind, int64_t heads) {
+    if (kind == "exp") return torch::linspace(4.0, 9.0, heads, torch::kFloat64);
+    // "uniform": log(expm1(linspace(0.02, 0.1, H))) min-max scaled to [8, 14]. For H = 1 the reference
+    // returns (14 − 8)/2 = 3, not a value in [8, 14] (paper-models.md §3.5); kept for checkpoint fidelity.
+    if (heads == 1) return torch::full({1}, 3.0, torch::kFloat64);
+    auto x = torch::log(torch::expm1(torch::linspace(0.02, 0.1, heads, torch::kFloat64)));
+    x = (x - x.min()) / (x.max() - x.min());
+    return 8.0 + x * 6.0;
+}
+
+NormAttentionImpl::NormAttentionImpl(const ModelSpec& spec, const nlohmann::json& o)
+    : dModel_(spec.dModel),
+      heads_(optInt(o, "num_heads")),
+      qkDim_(optInt(o, "state_dim") > 0 ? optInt(o, "state_dim") : spec.dModel),
+      headDim_(qkDim_ / heads_),
+      vDim_(spec.dModel / heads_),
+      convKernel_(optInt(o, "conv_kernel")),
+      convType_(optString(o, "conv_type")),
+      normFn_(optString(o, "norm_fn")),
+      approxFn_(optString(o, "approx_fn")),
+      scaleB_(optBool(o, "scale_B")),
+      useOffset_(optBool(o, "offset")) {
+    Wvqkn = register_module("Wvqkn", torch::nn::Linear(dModel_, dModel_ + 2 * qkDim_ + heads_));
+    inner_attn = register_module("inner_attn", std::make_shared<torch::nn::Module>());
+    if (useOffset_)
+        offset = inner_attn->register_parameter("offset",
+                                                initialOffset(optString(o, "offset_init"), heads_).to(torch::kFloat32));
+    out_proj = register_module("out_proj", torch::nn::Linear(dModel_, dModel_));
+    if (convKernel_ > 0)
+        conv1d = register_module(
+            "conv1d", makeCausalConv(convType_ == "full" ? dModel_ + 2 * qkDim_ : 2 * qkDim_, convKernel_));
+}
+
+std::string NormAttentionImpl::describe() const {
+    std::string text = "norm_attention (heads " + std::to_string(heads_) + ", head_dim " + std::to_string(headDim_) +
+                       ", ν " + normFn_ + ", features " + approxFn_;
+    if (convKernel_ > 0) text += ", conv " + std::to_string(convKernel_) + " " + convType_;
+    return text + ")";
+}
+
+NormAttentionImpl::Streams NormAttentionImpl::project(const torch::Tensor& u) {
+    const auto projected = Wvqkn->forward(u);  // [v (d) | q (qk) | k (qk) | n (H)]
+    auto vqk = projected.narrow(2, 0, dModel_ + 2 * qkDim_);
+    auto n = projected.narrow(2, dModel_ + 2 * qkDim_, heads_);  // never convolved
+    if (convKernel_ > 0) {
+        if (convType_ == "full") {
+            vqk = torch::silu(causalConv(conv1d, vqk));
+        } else {
+            const auto qk = torch::silu(causalConv(conv1d, vqk.narrow(2, dModel_, 2 * qkDim_)));
+            vqk = torch::cat({vqk.narrow(2, 0, dModel_), qk}, 2);
+        }
+    }
+    Streams s;
+    s.v = splitHeads(vqk.narrow(2, 0, dModel_), heads_);
+    s.q = splitHeads(vqk.narrow(2, dModel_, qkDim_), heads_);
+    s.k = splitHeads(vqk.narrow(2, dModel_ + qkDim_, qkDim_), heads_);
+    if (approxFn_ == "elu") {
+        s.q = torch::elu(s.q) + 1.0;
+        s.k = torch::elu(s.k) + 1.0;
+    }
+    if (scaleB_) s.k = s.k * (1.0 / std::sqrt(double(headDim_)));
+    auto x = n.transpose(1, 2);  // (B, H, T)
+    if (useOffset_) x = x + offset.to(x.dtype()).view({1, heads_, 1});
+    torch::Tensor nu;
+    if (normFn_ == "exp") nu = x.exp();
+    else if (normFn_ == "elu") nu = torch::elu(x);
+    else if (normFn_ == "softplus") nu = torch::softplus(x);
+    else nu = torch::sigmoid(x);
+    s.logGate = -nu;
+    return s;
+}
+
+torch::Tensor NormAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto s = project(u);
+    // ratioTrace takes a log normalizer η = 1/g: λ_t = g_t/g_{t-1}.
+    if (trace) *trace = ratioTrace(-s.logGate, headDim_ * vDim_);
+    const auto y = chunkedDecayAttention(s.q, s.k, s.v, torch::Tensor()) * s.logGate.exp().unsqueeze(-1);
+    return out_proj->forward(mergeHeads(y));
+}
+
+dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
+    const auto s = project(u);
+    const int64_t batch = u.size(0), T = u.size(1);
+    const auto ctype = complexTypeOf(u.scalar_type());
+    const auto gate = s.logGate.exp();  // (B, H, T)
+    auto ratio = torch::zeros_like(gate);
+    ratio.narrow(2, 1, T - 1).copy_(gate.narrow(2, 1, T - 1) / gate.narrow(2, 0, T - 1));
+    const int64_t n = headDim_ * vDim_;
+    dsf::Realization r;
+    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
+    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
+    r.B = kronInputMatrix(s.k * gate.unsqueeze(-1), vDim_).to(ctype);
+    r.C = kronOutputMatrix(s.q, vDim_).to(ctype);
+    r.D = torch::zeros({1, 1, 1, vDim_, vDim_}, u.options().dtype(ctype));
+    r.readout = [this, batch, T](const torch::Tensor& y) {
+        return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
+    };
+    return r;
+}
+
+}  // namespace eigenscope::mixers

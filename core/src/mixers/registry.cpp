@@ -1,0 +1,75 @@
+#include "mixers/registry.h"
+
+#include "eigenscope/error.h"
+#include "eigenscope/mixers.h"
+#include "mixers/linear_attention.h"
+#include "mixers/lru.h"
+#include "mixers/mamba2.h"
+#include "mixers/mamba2_lti.h"
+#include "mixers/norm_attention.h"
+#include "mixers/s4.h"
+#include "mixers/s4d.h"
+#include "mixers/s6.h"
+#include "mixers/softmax_attention.h"
+
+namespace eigenscope {
+
+namespace {
+
+using CheckFn = std::function<void(const ModelSpec&, const nlohmann::json&, const std::string&)>;
+
+template <typename Mixer>
+MixerEntry entry(std::string key, std::string summary, CheckFn check) {
+    return {std::move(key), std::move(summary), &Mixer::options, std::move(check),
+            [](const ModelSpec& spec, const nlohmann::json& options) -> std::shared_ptr<MixerImpl> {
+                return std::make_shared<Mixer>(spec, options);
+            }};
+}
+
+std::vector<MixerEntry> buildRegistry() {
+    using namespace mixers;
+    return {
+        entry<SoftmaxAttentionImpl>("softmax_attention", "causal softmax attention; λ_t = η_{t-1}/η_t",
+                                    checkAttentionSizes),
+        entry<LinearAttentionImpl>("linear_attention", "linear attention with φ = elu+1; λ_t = η_{t-1}/η_t",
+                                   checkAttentionSizes),
+        entry<NormAttentionImpl>("norm_attention", "normalized attention; λ_t = g_t/g_{t-1}", checkAttentionSizes),
+        entry<S4Impl>("s4", "S4 DPLR, bilinear, HiPPO-LegS; λ = eig(Ā), time-invariant", &S4Impl::check),
+        entry<S4dImpl>("s4d", "S4D diagonal, ZOH; λ = exp(ΔA), time-invariant", &S4dImpl::check),
+        entry<LruImpl>("lru", "Linear Recurrent Unit; λ = exp(−e^ν + i·e^θ), time-invariant", &LruImpl::check),
+        entry<S6Impl>("s6", "Mamba-1 selective SSM; λ = exp(Δ_{t,c} A_{c,n})", &S6Impl::check),
+        entry<Mamba2Impl>("mamba2", "Mamba-2 SSD, one A per head; λ = exp(Δ_{t,h} A_h)", &Mamba2Impl::check),
+        entry<Mamba2LtiImpl>("mamba2_lti", "pseudo-LTI SSD ablation; λ = exp(−softplus(A_h))", &Mamba2LtiImpl::check),
+    };
+}
+
+}  // namespace
+
+const std::vector<MixerEntry>& mixerRegistry() {
+    static const std::vector<MixerEntry> registry = buildRegistry();
+    return registry;
+}
+
+const MixerEntry& findMixer(const std::string& key, const std::string& where) {
+    std::string known;
+    for (const auto& e : mixerRegistry()) {
+        if (e.key == key) return e;
+        known += (known.empty() ? "" : ", ") + e.key;
+    }
+    throw Error(where + ": unknown mixer \"" + key + "\" (known: " + known + ")");
+}
+
+std::shared_ptr<MixerImpl> makeMixer(const ModelSpec& spec, const MixerSpec& mixer) {
+    const MixerEntry& e = findMixer(mixer.type, "mixer.type");
+    const auto options = resolveOptions(e.options(), mixer.options, "mixer.options");
+    e.check(spec, options, "mixer.options");
+    return e.make(spec, options);
+}
+
+std::vector<MixerDescription> listMixers() {
+    std::vector<MixerDescription> out;
+    for (const auto& e : mixerRegistry()) out.push_back({e.key, e.summary, e.options()});
+    return out;
+}
+
+}  // namespace eigenscope

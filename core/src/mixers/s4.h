@@ -1,0 +1,39 @@
+// S4 with DPLR state matrix and bilinear discretization (the paper's models/s4.py, vmapped over channels):
+// A = diag(Λ) − P Pᴴ, Ā = (I − Δ/2·A)⁻¹(I + Δ/2·A), B̄ = Δ(I − Δ/2·A)⁻¹B; the convolution kernel comes from the
+// truncated generating function (Cauchy + Woodbury) of length l_max = seq_len, output Re(·) + D·u.
+// Complex parameters are stored as real (…, 2) pairs, so every parameter is a real tensor.
+#pragma once
+
+#include "eigenscope/model_spec.h"
+#include "eigenscope/options.h"
+#include "mixers/mixer.h"
+
+namespace eigenscope::mixers {
+
+class S4Impl : public MixerImpl {
+public:
+    S4Impl(const ModelSpec& spec, const nlohmann::json& options);
+    static std::vector<OptionSpec> options();
+    static void check(const ModelSpec&, const nlohmann::json&, const std::string&) {}
+
+    dsf::Realization realize(const torch::Tensor& u) override;
+    std::string describe() const override;
+
+protected:
+    torch::Tensor run(const torch::Tensor& u, dsf::TransitionTrace* trace) override;
+
+private:
+    struct Discrete {
+        torch::Tensor Abar;  // (d, N, N) complex
+        torch::Tensor Bbar;  // (d, N) complex
+    };
+    torch::Tensor lambdaDiag() const;  // (d, N) complex: min(Λ_re, −1e-4) + iΛ_im
+    torch::Tensor step() const;        // (d) Δ = exp(log_step)
+    Discrete discretize() const;
+    torch::Tensor kernel(int64_t T) const;  // (d, T) real
+
+    int64_t dModel_, dState_, lMax_;
+    torch::Tensor Lambda_re, Lambda_im, P, B, C, D, log_step;
+};
+
+}  // namespace eigenscope::mixers

@@ -1,0 +1,124 @@
+#include "mixers/s6.h"
+
+#include "eigenscope/error.h"
+#include "mixers/common.h"
+
+#include <cmath>
+
+namespace eigenscope::mixers {
+
+namespace {
+
+int64_t dtRankOf(int64_t dModel, const nlohmann::json& o) {
+    return optInt(o, "dt_rank") > 0 ? optInt(o, "dt_rank") : (dModel + 15) / 16;  // "auto" = ceil(d/16)
+}
+
+constexpr int64_t kScanChunk = 64;
+
+}  // namespace
+
+std::vector<OptionSpec> S6Impl::options() {
+    return {intOption("d_state", 16, 1, 1024, "state size N per channel"),
+            intOption("expand", 2, 1, 8, "d_inner = expand·d_model"),
+            intOption("d_conv", 4, 1, 64, "causal conv kernel on x"),
+            intOption("dt_rank", 0, 0, 4096, "rank of the Δ projection (0: ceil(d_model/16))"),
+            floatOption("dt_min", 1e-3, 1e-6, 10.0, "dt init range lower end (log-uniform)"),
+            floatOption("dt_max", 1e-1, 1e-6, 10.0, "dt init range upper end"),
+            floatOption("dt_init_floor", 1e-4, 0.0, 1.0, "dt init floor"),
+            floatOption("dt_scale", 1.0, 0.0, 100.0, "scale of the dt_proj weight init")};
+}
+
+void S6Impl::check(const ModelSpec&, const nlohmann::json& o, const std::string& where) {
+    if (optFloat(o, "dt_min") > optFloat(o, "dt_max")) throw Error(where + ".dt_min: larger than dt_max");
+}
+
+S6Impl::S6Impl(const ModelSpec& spec, const nlohmann::json& o)
+    : dModel_(spec.dModel),
+      dInner_(optInt(o, "expand") * spec.dModel),
+      dState_(optInt(o, "d_state")),
+      dtRank_(dtRankOf(spec.dModel, o)),
+      convKernel_(optInt(o, "d_conv")) {
+    using torch::nn::Linear, torch::nn::LinearOptions;
+    in_proj = register_module("in_proj", Linear(LinearOptions(dModel_, 2 * dInner_).bias(false)));
+    conv1d = register_module("conv1d", makeCausalConv(dInner_, convKernel_));
+    x_proj = register_module("x_proj", Linear(LinearOptions(dInner_, dtRank_ + 2 * dState_).bias(false)));
+    dt_proj = register_module("dt_proj", Linear(dtRank_, dInner_));
+    {
+        // mamba_simple.py: dt_proj.weight ~ U(±dt_scale/√dt_rank); bias = softplus⁻¹(log-uniform dt).
+        torch::NoGradGuard noGrad;
+        const double bound = optFloat(o, "dt_scale") / std::sqrt(double(dtRank_));
+        dt_proj->weight.uniform_(-bound, bound);
+        dt_proj->bias.copy_(inverseSoftplus(sampleLogUniformDt(dInner_, optFloat(o, "dt_min"), optFloat(o, "dt_max"),
+                                                                optFloat(o, "dt_init_floor"))));
+    }
+    // S4D-Real init: A[c, n] = −(n + 1).
+    A_log = register_parameter(
+        "A_log", torch::arange(1, dState_ + 1, torch::kFloat32).log().repeat({dInner_, 1}).contiguous());
+    D = register_parameter("D", torch::ones({dInner_}));
+    out_proj = register_module("out_proj", Linear(LinearOptions(dInner_, dModel_).bias(false)));
+}
+
+std::string S6Impl::describe() const {
+    return "s6 (d_inner " + std::to_string(dInner_) + ", d_state " + std::to_string(dState_) + ", dt_rank " +
+           std::to_string(dtRank_) + ", conv " + std::to_string(convKernel_) + ")";
+}
+
+torch::Tensor S6Impl::A() const { return -A_log.exp(); }
+
+S6Impl::Streams S6Impl::project(const torch::Tensor& u) {
+    const auto xz = in_proj->forward(u);
+    Streams s;
+    s.x = torch::silu(causalConv(conv1d, xz.narrow(2, 0, dInner_)));
+    s.z = xz.narrow(2, dInner_, dInner_);
+    const auto xdbl = x_proj->forward(s.x);  // [dt (rank) | B (N) | C (N)]
+    s.delta = torch::softplus(dt_proj->forward(xdbl.narrow(2, 0, dtRank_)));
+    s.B = xdbl.narrow(2, dtRank_, dState_);
+    s.C = xdbl.narrow(2, dtRank_ + dState_, dState_);
+    return s;
+}
+
+torch::Tensor S6Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto s = project(u);
+    const auto a = A();
+    const int64_t T = u.size(1);
+    auto h = torch::zeros({u.size(0), dInner_, dState_}, u.options());
+    std::vector<torch::Tensor> outputs, eigs;
+    // The discretized tensors are (B, chunk, d_inner, N): build them per time chunk to bound memory.
+    for (int64_t start = 0; start < T; start += kScanChunk) {
+        const int64_t len = std::min(kScanChunk, T - start);
+        const auto delta = s.delta.narrow(1, start, len).unsqueeze(-1);              // (B, L, D, 1)
+        const auto dA = (delta * a).exp();                                           // (B, L, D, N)
+        const auto dBx = (delta * s.x.narrow(1, start, len).unsqueeze(-1)) * s.B.narrow(1, start, len).unsqueeze(2);
+        const auto C = s.C.narrow(1, start, len);
+        for (int64_t t = 0; t < len; ++t) {
+            h = dA.select(1, t) * h + dBx.select(1, t);
+            outputs.push_back(torch::matmul(h, C.select(1, t).unsqueeze(-1)).squeeze(-1));
+        }
+        if (trace) eigs.push_back(dA.to(complexTypeOf(u.scalar_type())));
+    }
+    if (trace) {
+        trace->eig = torch::cat(eigs, 1);
+        trace->multiplicity.assign(size_t(dState_), 1);
+        trace->timeInvariant = false;
+        trace->firstStep = 0;
+    }
+    const auto y = torch::stack(outputs, 1) + s.x * D;
+    return out_proj->forward(y * torch::silu(s.z));
+}
+
+dsf::Realization S6Impl::realize(const torch::Tensor& u) {
+    const auto s = project(u);
+    const auto ctype = complexTypeOf(u.scalar_type());
+    const int64_t batch = u.size(0), T = u.size(1);
+    dsf::Realization r;  // one head per channel: state N, scalar input x_c and output y_c
+    r.lambda = (s.delta.unsqueeze(-1) * A()).exp().to(ctype);                                     // (B, T, D, N)
+    r.input = s.x.unsqueeze(-1).to(ctype);                                                        // (B, T, D, 1)
+    r.B = (s.delta.unsqueeze(-1) * s.B.unsqueeze(2)).unsqueeze(-1).to(ctype);                     // (B, T, D, N, 1)
+    r.C = s.C.unsqueeze(2).unsqueeze(3).expand({batch, T, dInner_, 1, dState_}).to(ctype);       // (B, T, D, 1, N)
+    r.D = D.view({1, 1, dInner_, 1, 1}).to(ctype);
+    const auto z = s.z;
+    r.readout = [this, z](const torch::Tensor& y) { return out_proj->forward(y.squeeze(-1) * torch::silu(z)); };
+    return r;
+}
+
+}  // namespace eigenscope::mixers

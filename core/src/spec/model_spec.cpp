@@ -1,0 +1,200 @@
+#include "eigenscope/model_spec.h"
+
+#include "eigenscope/error.h"
+#include "mixers/registry.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+namespace eigenscope {
+
+namespace {
+
+using nlohmann::json;
+
+void requireChoice(const std::string& field, const std::string& value, std::initializer_list<const char*> choices) {
+    std::string list;
+    for (const char* c : choices) {
+        if (value == c) return;
+        list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    throw Error(field + ": \"" + value + "\" is not one of: " + list);
+}
+
+void requireRange(const std::string& field, int64_t value, int64_t min, int64_t max) {
+    if (value < min || value > max)
+        throw Error(field + ": " + std::to_string(value) + " is outside [" + std::to_string(min) + ", " +
+                    std::to_string(max) + "]");
+}
+
+template <typename T>
+void readField(const json& object, const char* key, T& target, const std::string& origin) {
+    if (!object.contains(key)) return;
+    try {
+        target = object.at(key).get<T>();
+    } catch (const json::exception&) {
+        throw Error(origin + ": field \"" + key + "\" has the wrong type: " + object.at(key).dump());
+    }
+}
+
+void rejectUnknownKeys(const json& object, const std::set<std::string>& known, const std::string& where) {
+    for (const auto& item : object.items()) {
+        if (!known.count(item.key())) throw Error(where + ": unknown field \"" + item.key() + "\"");
+    }
+}
+
+}  // namespace
+
+int64_t outputWidth(const ModelSpec& spec) { return spec.outputDim > 0 ? spec.outputDim : spec.vocabSize; }
+
+void validateSpec(const ModelSpec& spec) {
+    requireChoice("style", spec.style, {"standard", "paper_transformer", "paper_mamba", "paper_ssm"});
+    requireRange("d_model", spec.dModel, 1, 1 << 16);
+    requireChoice("encoder", spec.encoder, {"tokens", "onehot", "linear"});
+    if (spec.encoder == "linear") requireRange("input_dim", spec.inputDim, 1, 1 << 20);
+    else requireRange("vocab_size", spec.vocabSize, 2, 1 << 24);
+    requireRange("max_positions", spec.maxPositions, 0, 1 << 20);
+    if (spec.maxPositions > 0 && spec.encoder != "tokens")
+        throw Error("max_positions: position embeddings need the \"tokens\" encoder");
+    requireRange("seq_len", spec.seqLen, 1, 1 << 20);
+    requireChoice("norm", spec.norm, {"layer", "rms", "batch", "none"});
+    requireChoice("norm_position", spec.normPosition, {"pre", "post"});
+    requireChoice("ssm_activation", spec.ssmActivation, {"full_glu", "half_glu1", "half_glu2", "gelu"});
+    requireChoice("head", spec.head, {"lm", "classifier"});
+    requireChoice("pooling", spec.pooling, {"mean", "last", "max"});
+    requireRange("output_dim", spec.outputDim, 0, 1 << 24);
+    if (spec.encoder == "linear" && spec.head == "lm" && spec.outputDim == 0)
+        throw Error("output_dim: a linear encoder has no vocabulary, so output_dim must be set");
+    if (!(spec.dropout >= 0.0 && spec.dropout < 1.0))
+        throw Error("dropout: " + std::to_string(spec.dropout) + " is outside [0, 1)");
+    if (spec.blocks.empty()) throw Error("blocks: a model needs at least one block");
+    requireRange("blocks (count)", int64_t(spec.blocks.size()), 1, 256);
+    if (spec.style == "paper_transformer" && spec.norm != "layer")
+        throw Error("norm: the paper_transformer style uses LayerNorm only (models/transformer.py)");
+
+    for (size_t i = 0; i < spec.blocks.size(); ++i) {
+        const BlockSpec& block = spec.blocks[i];
+        const std::string where = "blocks[" + std::to_string(i) + "]";
+        requireChoice(where + ".channel_mixer", block.channelMixer, {"none", "mlp", "glu"});
+        requireRange(where + ".channel_mixer_dim", block.channelMixerDim, 0, 1 << 20);
+        if (spec.style == "paper_mamba" && block.channelMixer == "mlp")
+            throw Error(where + ".channel_mixer: the paper_mamba block has a GLU or nothing");
+        if (spec.style == "paper_ssm" && block.channelMixer != "none")
+            throw Error(where + ".channel_mixer: the paper_ssm block's GLU is set by ssm_activation");
+        if (spec.style != "standard" && spec.style != "paper_transformer" && block.outputGate)
+            throw Error(where + ".output_gate: only the standard and paper_transformer blocks have a gate");
+        const MixerEntry& entry = findMixer(block.mixer.type, where + ".mixer.type");
+        const json options = resolveOptions(entry.options(), block.mixer.options, where + ".mixer.options");
+        entry.check(spec, options, where + ".mixer.options");
+    }
+}
+
+json specToJson(const ModelSpec& spec) {
+    json blocks = json::array();
+    for (const BlockSpec& block : spec.blocks) {
+        blocks.push_back({{"mixer", {{"type", block.mixer.type}, {"options", block.mixer.options}}},
+                          {"channel_mixer", block.channelMixer},
+                          {"channel_mixer_dim", block.channelMixerDim},
+                          {"output_gate", block.outputGate}});
+    }
+    return {{"name", spec.name},
+            {"style", spec.style},
+            {"d_model", spec.dModel},
+            {"encoder", spec.encoder},
+            {"vocab_size", spec.vocabSize},
+            {"input_dim", spec.inputDim},
+            {"max_positions", spec.maxPositions},
+            {"seq_len", spec.seqLen},
+            {"norm", spec.norm},
+            {"norm_position", spec.normPosition},
+            {"final_norm", spec.finalNorm},
+            {"ssm_activation", spec.ssmActivation},
+            {"head", spec.head},
+            {"pooling", spec.pooling},
+            {"output_dim", spec.outputDim},
+            {"head_bias", spec.headBias},
+            {"dropout", spec.dropout},
+            {"seed", spec.seed},
+            {"blocks", blocks}};
+}
+
+ModelSpec specFromJson(const json& j, const std::string& origin) {
+    if (!j.is_object()) throw Error(origin + ": a model spec must be a JSON object");
+    rejectUnknownKeys(j,
+                      {"name", "description", "style", "d_model", "encoder", "vocab_size", "input_dim",
+                       "max_positions", "seq_len", "norm", "norm_position", "final_norm", "ssm_activation", "head",
+                       "pooling", "output_dim", "head_bias", "dropout", "seed", "blocks", "num_layers", "mixer",
+                       "channel_mixer", "channel_mixer_dim", "output_gate"},
+                      origin);
+    ModelSpec spec;
+    readField(j, "name", spec.name, origin);
+    readField(j, "style", spec.style, origin);
+    readField(j, "d_model", spec.dModel, origin);
+    readField(j, "encoder", spec.encoder, origin);
+    readField(j, "vocab_size", spec.vocabSize, origin);
+    readField(j, "input_dim", spec.inputDim, origin);
+    readField(j, "max_positions", spec.maxPositions, origin);
+    readField(j, "seq_len", spec.seqLen, origin);
+    readField(j, "norm", spec.norm, origin);
+    readField(j, "norm_position", spec.normPosition, origin);
+    readField(j, "final_norm", spec.finalNorm, origin);
+    readField(j, "ssm_activation", spec.ssmActivation, origin);
+    readField(j, "head", spec.head, origin);
+    readField(j, "pooling", spec.pooling, origin);
+    readField(j, "output_dim", spec.outputDim, origin);
+    readField(j, "head_bias", spec.headBias, origin);
+    readField(j, "dropout", spec.dropout, origin);
+    readField(j, "seed", spec.seed, origin);
+
+    auto readBlock = [&](const json& b, const std::string& where) {
+        if (!b.is_object()) throw Error(where + ": expected an object");
+        BlockSpec block;
+        if (b.contains("mixer")) {
+            const json& m = b.at("mixer");
+            if (m.is_string()) {
+                block.mixer.type = m.get<std::string>();
+            } else if (m.is_object()) {
+                rejectUnknownKeys(m, {"type", "options"}, where + ".mixer");
+                readField(m, "type", block.mixer.type, where + ".mixer");
+                if (m.contains("options")) block.mixer.options = m.at("options");
+            } else {
+                throw Error(where + ".mixer: expected a mixer name or {\"type\", \"options\"}");
+            }
+        }
+        readField(b, "channel_mixer", block.channelMixer, where);
+        readField(b, "channel_mixer_dim", block.channelMixerDim, where);
+        readField(b, "output_gate", block.outputGate, where);
+        return block;
+    };
+
+    if (j.contains("blocks")) {
+        if (!j.at("blocks").is_array()) throw Error(origin + ": \"blocks\" must be an array");
+        size_t i = 0;
+        for (const json& b : j.at("blocks")) {
+            const std::string where = origin + ": blocks[" + std::to_string(i++) + "]";
+            rejectUnknownKeys(b, {"mixer", "channel_mixer", "channel_mixer_dim", "output_gate"}, where);
+            spec.blocks.push_back(readBlock(b, where));
+        }
+    } else if (j.contains("num_layers")) {
+        // Shorthand: num_layers identical blocks described by the top-level mixer/channel_mixer fields.
+        int64_t layers = 0;
+        readField(j, "num_layers", layers, origin);
+        requireRange(origin + ": num_layers", layers, 1, 256);
+        const BlockSpec block = readBlock(j, origin);
+        spec.blocks.assign(size_t(layers), block);
+    }
+    return spec;
+}
+
+ModelSpec specFromJsonText(const std::string& text, const std::string& origin) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(origin + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    return specFromJson(j, origin);
+}
+
+}  // namespace eigenscope
