@@ -18,9 +18,8 @@ torch::Tensor runRecurrence(const Realization& r) {
     outputs.reserve(size_t(T));
     for (int64_t t = 0; t < T; ++t) {
         const auto u = at(r.input, t).unsqueeze(-1);                           // (B, H, m, 1)
-        const auto lambda = at(r.lambda, t).expand({batch, heads, n});
-        const auto carried = r.diagonal ? lambda.unsqueeze(-1) * h
-                                        : torch::matmul(at(r.lambda, t).expand({batch, heads, n, n}), h);
+        const auto lambda = at(r.lambda, t);
+        const auto carried = r.diagonal ? lambda.unsqueeze(-1) * h : torch::matmul(lambda, h);
         h = carried + torch::matmul(at(r.B, t), u);
         outputs.push_back((torch::matmul(at(r.C, t), h) + torch::matmul(at(r.D, t), u)).squeeze(-1));
     }

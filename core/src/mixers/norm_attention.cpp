@@ -103,7 +103,7 @@ dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
     const auto ctype = complexTypeOf(u.scalar_type());
     const auto gate = s.logGate.exp();  // (B, H, T)
     auto ratio = torch::zeros_like(gate);
-    ratio.narrow(2, 1, T - 1).copy_(gate.narrow(2, 1, T - 1) / gate.narrow(2, 0, T - 1));
+    ratio.narrow(2, 1, T - 1).copy_((s.logGate.narrow(2, 1, T - 1) - s.logGate.narrow(2, 0, T - 1)).exp());
     const int64_t n = headDim_ * vDim_;
     dsf::Realization r;
     r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);

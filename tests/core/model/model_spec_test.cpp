@@ -1,0 +1,101 @@
+// The JSON model spec: round trips, shorthand, and clear errors for bad specs.
+#include "eigenscope/error.h"
+#include "eigenscope/model_spec.h"
+#include "eigenscope/presets.h"
+
+#include <gtest/gtest.h>
+
+namespace eigenscope {
+namespace {
+
+ModelSpec smallSpec() {
+    return specFromJsonText(R"({"d_model": 16, "vocab_size": 32, "num_layers": 2,
+                               "mixer": {"type": "mamba2", "options": {"d_state": 8, "headdim": 8}}})",
+                            "test");
+}
+
+// The message of the Error that `f` throws ("" when it throws none).
+template <typename F>
+std::string errorOf(F f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(ModelSpec, EveryPresetRoundTripsThroughJson) {
+    for (const auto& preset : listPresets()) {
+        const ModelSpec spec = presetSpec(preset.name);
+        const auto json = specToJson(spec);
+        const ModelSpec again = specFromJsonText(json.dump(), "round trip");
+        EXPECT_EQ(specToJson(again), json) << preset.name;
+    }
+}
+
+TEST(ModelSpec, ShorthandExpandsToIdenticalBlocks) {
+    const ModelSpec spec = smallSpec();
+    ASSERT_EQ(spec.blocks.size(), 2u);
+    EXPECT_EQ(spec.blocks[1].mixer.type, "mamba2");
+    EXPECT_EQ(spec.blocks[1].mixer.options.at("d_state"), 8);
+    EXPECT_NO_THROW(validateSpec(spec));
+}
+
+TEST(ModelSpec, UnknownMixerIsAClearError) {
+    ModelSpec spec = smallSpec();
+    spec.blocks[1].mixer.type = "transformerxl";
+    const std::string message = errorOf([&] { validateSpec(spec); });
+    EXPECT_NE(message.find("blocks[1].mixer.type"), std::string::npos) << message;
+    EXPECT_NE(message.find("unknown mixer \"transformerxl\""), std::string::npos) << message;
+}
+
+TEST(ModelSpec, NegativeSizeIsAClearError) {
+    ModelSpec spec = smallSpec();
+    spec.dModel = -4;
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("d_model: -4 is outside"), std::string::npos);
+    spec = smallSpec();
+    spec.blocks[0].mixer.options["d_state"] = -1;
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("blocks[0].mixer.options.d_state"), std::string::npos);
+}
+
+TEST(ModelSpec, HeadsNotDividingWidthIsAClearError) {
+    ModelSpec spec = smallSpec();
+    spec.blocks[0].mixer = {"softmax_attention", {{"num_heads", 3}}};
+    const std::string message = errorOf([&] { validateSpec(spec); });
+    EXPECT_NE(message.find("num_heads: 3 does not divide d_model=16"), std::string::npos) << message;
+    spec.blocks[0].mixer = {"mamba2", {{"headdim", 6}}};
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("does not divide d_inner=32"), std::string::npos);
+}
+
+TEST(ModelSpec, OptionTyposAndTypesAreClearErrors) {
+    ModelSpec spec = smallSpec();
+    spec.blocks[0].mixer.options["dstate"] = 4;
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("unknown option \"dstate\""), std::string::npos);
+    spec = smallSpec();
+    spec.blocks[0].mixer.options["gated_norm"] = "yes";
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("expected true or false"), std::string::npos);
+    spec = smallSpec();
+    spec.blocks[0].mixer = {"norm_attention", {{"norm_fn", "tanh"}}};
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("is not one of: exp, elu, softplus, sigmoid"), std::string::npos);
+}
+
+TEST(ModelSpec, BadJsonNamesTheOrigin) {
+    EXPECT_NE(errorOf([] { specFromJsonText("{\"d_model\": ", "my_model.json"); }).find("my_model.json: not valid JSON"),
+              std::string::npos);
+    EXPECT_NE(errorOf([] { specFromJsonText("{\"d_modle\": 3}", "my_model.json"); }).find("unknown field \"d_modle\""),
+              std::string::npos);
+    EXPECT_NE(errorOf([] { specFromJsonText("{\"d_model\": \"wide\"}", "x.json"); }).find("wrong type"), std::string::npos);
+    EXPECT_NE(errorOf([] { loadModelSpec("/nonexistent/model.json"); }).find("/nonexistent/model.json: cannot open"),
+              std::string::npos);
+    EXPECT_NE(errorOf([] { loadModelSpec("preset:nope"); }).find("no such preset"), std::string::npos);
+}
+
+TEST(ModelSpec, EmptyModelIsAnError) {
+    ModelSpec spec = smallSpec();
+    spec.blocks.clear();
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("at least one block"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace eigenscope
