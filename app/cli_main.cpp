@@ -3,6 +3,7 @@
 #include "eigenscope/mixers.h"
 #include "eigenscope/model_info.h"
 #include "eigenscope/presets.h"
+#include "eigenscope/runtime.h"
 
 #include <CLI/CLI.hpp>
 
@@ -59,6 +60,7 @@ void printInfo(const std::string& model, bool showSpec) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    eigenscope::tuneAllocator();
     CLI::App app{"eigenscope: spectral analysis of sequence models (DSF eigenvalues)", "eigenscope-cli"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "eigenscope 0.1.0");

@@ -78,9 +78,25 @@ torch::Tensor S4Impl::kernel(int64_t T) const {
     return torch::real(torch::fft::ifft(spectrum, L, -1)).narrow(1, 0, T);
 }
 
+torch::Tensor S4Impl::transitionEigenvalues() {
+    // A dense eigen-decomposition per channel dominates the trace's cost (d·N³); parameters change rarely.
+    std::vector<int64_t> key;
+    for (const auto& p : {Lambda_re, Lambda_im, P, log_step}) {
+        key.push_back(reinterpret_cast<int64_t>(p.data_ptr()));
+        key.push_back(int64_t(p._version()));
+        key.push_back(int64_t(p.scalar_type()));
+    }
+    if (key != cachedKey_ || !cachedEig_.defined()) {
+        torch::NoGradGuard noGrad;
+        cachedEig_ = torch::linalg::eigvals(discretize().Abar.to(torch::kComplexDouble));
+        cachedKey_ = key;
+    }
+    return cachedEig_;
+}
+
 torch::Tensor S4Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     if (trace) {
-        const auto eig = torch::linalg::eigvals(discretize().Abar.to(torch::kComplexDouble));  // (d, N)
+        const auto eig = transitionEigenvalues().to(u.device());  // (d, N)
         trace->eig = eig.unsqueeze(0).unsqueeze(0).expand({u.size(0), 1, dModel_, dState_})
                          .to(complexTypeOf(u.scalar_type()));
         trace->multiplicity.assign(size_t(dState_), 1);

@@ -31,9 +31,13 @@ private:
     torch::Tensor step() const;        // (d) Δ = exp(log_step)
     Discrete discretize() const;
     torch::Tensor kernel(int64_t T) const;  // (d, T) real
+    // eig(Ā) per channel (d, N), complex128; recomputed only when a parameter it depends on changed.
+    torch::Tensor transitionEigenvalues();
 
     int64_t dModel_, dState_, lMax_;
     torch::Tensor Lambda_re, Lambda_im, P, B, C, D, log_step;
+    torch::Tensor cachedEig_;
+    std::vector<int64_t> cachedKey_;
 };
 
 }  // namespace eigenscope::mixers
