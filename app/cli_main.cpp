@@ -1,4 +1,6 @@
 // eigenscope-cli: the headless entry point (SPEC §7).
+#include "eigenscope/analysis.h"
+#include "eigenscope/analysis_export.h"
 #include "eigenscope/error.h"
 #include "eigenscope/mixers.h"
 #include "eigenscope/model_info.h"
@@ -7,7 +9,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -21,11 +28,22 @@ std::string withThousands(int64_t value) {
     return digits;
 }
 
+// Display width of UTF-8 text: the count of code points (the tables hold no wide characters).
+size_t displayWidth(const std::string& text) {
+    size_t width = 0;
+    for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+    return width;
+}
+
+std::string padded(const std::string& text, size_t width) {
+    return text + std::string(width > displayWidth(text) ? width - displayWidth(text) : 0, ' ');
+}
+
 void printPresets() {
     size_t width = 0;
     const auto presets = listPresets();
     for (const auto& p : presets) width = std::max(width, p.name.size());
-    for (const auto& p : presets) std::cout << p.name << std::string(width + 2 - p.name.size(), ' ') << p.description << "\n";
+    for (const auto& p : presets) std::cout << padded(p.name, width + 2) << p.description << "\n";
 }
 
 void printMixers() {
@@ -45,16 +63,110 @@ void printInfo(const std::string& model, bool showSpec) {
               << ", seq_len " << spec.seqLen << ", norm " << spec.norm << " (" << spec.normPosition << ")\n";
     size_t nameWidth = 5, descWidth = 0;
     for (const auto& g : info.groups) {
-        nameWidth = std::max(nameWidth, g.name.size());
-        descWidth = std::max(descWidth, g.description.size());
+        nameWidth = std::max(nameWidth, displayWidth(g.name));
+        descWidth = std::max(descWidth, displayWidth(g.description));
     }
     const auto row = [&](const std::string& name, const std::string& desc, int64_t count) {
-        std::cout << "  " << name << std::string(nameWidth + 2 - name.size(), ' ') << desc
-                  << std::string(descWidth + 2 - std::min(descWidth, desc.size()), ' ') << withThousands(count) << "\n";
+        const std::string number = withThousands(count);
+        std::cout << "  " << padded(name, nameWidth + 2) << padded(desc, descWidth + 2)
+                  << std::string(11 - std::min<size_t>(11, number.size()), ' ') << number << "\n";
     };
     for (const auto& g : info.groups) row(g.name, g.description, g.parameters);
     row("total", "", info.totalParameters);
     if (showSpec) std::cout << specToJson(spec).dump(2) << "\n";
+}
+
+struct AnalyzeArgs {
+    std::string model, config, input = "task:mqar", mode = "corrected", device = "cpu";
+    std::string json, npz, csv;
+    int64_t batch = 8, seqLen = 0, maxLag = 0;
+    uint64_t seed = 0;
+    bool init = false, influence = false, impulseMap = false, float64 = false;
+    std::vector<int64_t> impulse;
+    std::vector<double> bins, phaseBins;
+    double epsilon = 0.01;
+};
+
+// A progress bar on a terminal, plain lines otherwise; on stderr so that --json - stays clean.
+ProgressFn progressPrinter(const std::string& label) {
+    const bool terminal = isatty(STDERR_FILENO);
+    return [terminal, label](double fraction, const std::string& stage) {
+        const int percent = int(std::lround(fraction * 100));
+        if (terminal) {
+            const int filled = percent / 5;
+            std::cerr << "\r" << label << " [" << std::string(size_t(filled), '#') << std::string(size_t(20 - filled), ' ')
+                      << "] " << std::setw(3) << percent << "% " << stage << "        " << (fraction >= 1 ? "\n" : "")
+                      << std::flush;
+        } else {
+            std::cerr << label << ": " << percent << "% " << stage << "\n";
+        }
+    };
+}
+
+void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
+    std::cout << "model " << r.model << ", input " << r.input << " (B=" << r.batch << ", T=" << r.seqLen << "), mode "
+              << r.mode << ", " << std::fixed << std::setprecision(1) << r.elapsedMs << " ms\n";
+    const bool closed = r.mode == "paper";
+    std::cout << "|λ| bins (% of eigenvalues, batch mean):" << std::defaultfloat << std::setprecision(6);
+    for (size_t i = 0; i + 1 < r.binEdges.size(); ++i) {
+        const bool last = i + 2 == r.binEdges.size();
+        std::cout << "  " << (closed && last ? "(" : "[") << r.binEdges[i] << "," << r.binEdges[i + 1]
+                  << (closed ? "]" : ")");
+    }
+    std::cout << "\n";
+    const auto row = [&](const AnalysisResult& res, size_t l, int64_t h, const char* which) {
+        const auto& layer = res.layers[l];
+        const size_t nbins = res.binEdges.size() - 1;
+        std::cout << "  " << which << " layer " << l << " head " << h << " (" << layer.mixer << "):";
+        for (size_t i = 0; i < nbins; ++i)
+            std::cout << " " << std::fixed << std::setprecision(1) << std::setw(5) << layer.binsMean[size_t(h) * nbins + i];
+        const auto& m = layer.metrics[size_t(h)];
+        std::cout << "   ρ=" << std::setprecision(3) << m.spectralRadius << " horizon="
+                  << (m.horizon < 0 ? std::string(">" + std::to_string(res.maxLag)) : std::to_string(m.horizon));
+        if (!std::isnan(m.alignment)) std::cout << " alignment=" << std::setprecision(2) << m.alignment;
+        std::cout << "\n";
+    };
+    for (size_t l = 0; l < r.layers.size(); ++l)
+        for (int64_t h = 0; h < r.layers[l].heads; ++h) {
+            if (init) row(*init, l, h, "init   ");
+            row(r, l, h, init ? "current" : "");
+        }
+}
+
+void runAnalyze(const AnalyzeArgs& a) {
+    if (!a.config.empty()) throw Error("--config: reading the reference code's YAML configs arrives with file import");
+    const Model model = Model::open(a.model);
+    InputSpec input = parseInputSpec(a.input);
+    input.batch = a.batch;
+    input.seqLen = a.seqLen;
+    input.seed = a.seed;
+    AnalysisOptions options;
+    options.mode = a.mode;
+    options.device = a.device;
+    options.float64 = a.float64;
+    options.maxLag = a.maxLag;
+    options.epsilon = a.epsilon;
+    options.impulseSources = a.impulse;
+    options.impulseMap = a.impulseMap;
+    options.influence = a.influence;
+    if (!a.bins.empty()) options.binEdges = a.bins;
+    options.phaseEdges = a.phaseBins;
+    options.progress = progressPrinter("analyze");
+    const AnalysisResult result = analyze(model, input, options);
+    AnalysisResult initResult;
+    if (a.init) {
+        options.progress = progressPrinter("analyze init");
+        initResult = analyze(model.freshlyInitialized(), input, options);
+    }
+    const AnalysisResult* init = a.init ? &initResult : nullptr;
+    if (a.json == "-") {
+        std::cout << analysisJson(result, init).dump(2) << "\n";
+    } else {
+        printSummary(result, init);
+        if (!a.json.empty()) writeAnalysisJson(a.json, result, init);
+    }
+    if (!a.npz.empty()) writeAnalysisNpz(a.npz, result, init);
+    if (!a.csv.empty()) writeAnalysisCsv(a.csv, result, init);
 }
 
 }  // namespace
@@ -74,6 +186,37 @@ int main(int argc, char** argv) {
     info->add_option("MODEL", model, "preset:NAME or a model spec JSON file")->required();
     info->add_flag("--spec", showSpec, "also print the full model spec as JSON");
     info->callback([&] { printInfo(model, showSpec); });
+
+    AnalyzeArgs analyzeArgs;
+    auto* analyzeCmd = app.add_subcommand("analyze", "Eigenvalue analysis of a model on an input batch");
+    analyzeCmd->add_option("MODEL", analyzeArgs.model, "preset:NAME or a model spec JSON file")->required();
+    analyzeCmd->add_option("--config", analyzeArgs.config, "the reference code's YAML config for a checkpoint");
+    analyzeCmd->add_option("--input", analyzeArgs.input,
+                           "randn | impulse | tokens:FILE.npy | embed:FILE.npy | task:mqar[:key=value,...]")
+        ->capture_default_str();
+    analyzeCmd->add_option("--batch", analyzeArgs.batch, "batch size of generated inputs")->capture_default_str();
+    analyzeCmd->add_option("--seq-len", analyzeArgs.seqLen, "length of generated inputs (default: the model's)");
+    analyzeCmd->add_option("--seed", analyzeArgs.seed, "seed of generated inputs")->capture_default_str();
+    analyzeCmd->add_option("--mode", analyzeArgs.mode, "corrected, or paper (the reference code's quirks)")
+        ->check(CLI::IsMember({"corrected", "paper"}))
+        ->capture_default_str();
+    analyzeCmd->add_option("--device", analyzeArgs.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
+    analyzeCmd->add_flag("--float64", analyzeArgs.float64, "compute in double precision");
+    analyzeCmd->add_flag("--init", analyzeArgs.init, "also analyse the same architecture freshly initialized");
+    analyzeCmd->add_option("--bins", analyzeArgs.bins, "|λ| bin edges (default 0 0.1 0.5 0.9 1 10 100 inf)")
+        ->delimiter(',');
+    analyzeCmd->add_option("--phase-bins", analyzeArgs.phaseBins, "phase bin edges in degrees, e.g. 0,1,10,45,90,180")
+        ->delimiter(',');
+    analyzeCmd->add_option("--epsilon", analyzeArgs.epsilon, "memory horizon threshold on R(k)")->capture_default_str();
+    analyzeCmd->add_option("--max-lag", analyzeArgs.maxLag, "K_max of decay and impulse curves (default T-1)");
+    analyzeCmd->add_option("--impulse", analyzeArgs.impulse, "source steps s of ‖Φ(s+k, s)‖, e.g. 0,10")->delimiter(',');
+    analyzeCmd->add_flag("--impulse-map", analyzeArgs.impulseMap, "the T×T map ‖Φ(t, s)‖ per head (sample 0)");
+    analyzeCmd->add_flag("--influence", analyzeArgs.influence, "whole-model ‖∂y_t/∂u_s‖ by autograd (sample 0)");
+    analyzeCmd->add_option("--json", analyzeArgs.json, "write the JSON summary to FILE, or - for standard output");
+    analyzeCmd->add_option("--npz", analyzeArgs.npz, "write the arrays to FILE.npz (numpy.load)");
+    analyzeCmd->add_option("--csv", analyzeArgs.csv, "write CSV tables into DIR");
+    analyzeCmd->callback([&] { runAnalyze(analyzeArgs); });
 
     try {
         app.parse(argc, argv);

@@ -37,6 +37,9 @@ struct Realization {
 // Runs the explicit recurrence step by step; returns y' (B, T, H, p), complex.
 torch::Tensor runRecurrence(const Realization& realization);
 
+// ‖Re Φ(t, s)‖_F per head, Φ(t, s) = C_t Λ_t⋯Λ_{s+1} B_s (+ D_s at t = s), for each source s: (B, H, S, T).
+torch::Tensor transferNorms(const Realization& realization, const std::vector<int64_t>& sources);
+
 // Λ_t of a realization as a dense (B, T, H, n, n) complex tensor.
 torch::Tensor denseLambda(const Realization& realization);
 

@@ -2,6 +2,8 @@
 
 #include "eigenscope/error.h"
 
+#include <cmath>
+
 namespace eigenscope::mixers {
 
 std::vector<OptionSpec> attentionOptions() {
@@ -51,12 +53,23 @@ HeadStreams MhaBaseImpl::project(const torch::Tensor& u) {
             splitHeads(qkv.narrow(2, 2 * qkDim_, dModel_), heads_)};
 }
 
+HeadStreams MhaBaseImpl::projectWithoutConv(const torch::Tensor& x) {
+    const auto qkv = Wqkv->forward(x);
+    return {splitHeads(qkv.narrow(2, 0, qkDim_), heads_), splitHeads(qkv.narrow(2, qkDim_, qkDim_), heads_),
+            splitHeads(qkv.narrow(2, 2 * qkDim_, dModel_), heads_)};
+}
+
 torch::Tensor MhaBaseImpl::output(const torch::Tensor& heads) { return out_proj->forward(mergeHeads(heads)); }
 
 std::string MhaBaseImpl::shape() const {
     std::string text = "heads " + std::to_string(heads_) + ", head_dim " + std::to_string(headDim_);
     if (convKernel_ > 0) text += ", conv " + std::to_string(convKernel_) + " " + convType_;
     return text;
+}
+
+torch::Tensor scalarTransferNorms(const torch::Tensor& weights, const torch::Tensor& sourceIndex, int64_t vDim) {
+    const int64_t T = weights.size(2);
+    return weights.transpose(-1, -2).masked_fill(beforeSourceMask(sourceIndex, T), 0.0).abs() * std::sqrt(double(vDim));
 }
 
 torch::Tensor kronInputMatrix(const torch::Tensor& features, int64_t vDim) {

@@ -28,12 +28,18 @@ protected:
     HeadStreams project(const torch::Tensor& u);
     torch::Tensor output(const torch::Tensor& heads);  // (B, H, T, v_dim) → (B, T, d)
     std::string shape() const;                          // "heads 2, head_dim 32, conv 4 full"
+    // q and k as the reference analysis code takes them: Wqkv(x) split into heads, no conv.
+    HeadStreams projectWithoutConv(const torch::Tensor& x);
 
     int64_t dModel_, heads_, qkDim_, headDim_, vDim_, convKernel_;
     std::string convType_;
     torch::nn::Linear Wqkv{nullptr}, out_proj{nullptr};
     torch::nn::Conv1d conv1d{nullptr};
 };
+
+// ‖Φ(t, s)‖ of a scalar-transition attention head: Φ(t, s) = w_ts·I_vdim, so the norm is |w_ts|·√v_dim.
+// weights: (B, H, T, S) → (B, H, S, T) with the steps before each source zeroed.
+torch::Tensor scalarTransferNorms(const torch::Tensor& weights, const torch::Tensor& sourceIndex, int64_t vDim);
 
 // DSF realization pieces shared by the attention mixers (state = key features ⊗ value, index f·v_dim + c):
 // B_t = scale_t · feature_t ⊗ I_vdim and C_t = I_vdim ⊗ readFeature_tᵀ, from (B, H, T, F) feature tensors.

@@ -66,6 +66,27 @@ torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel)
     return torch::fft::ifft(product, n).narrow(-1, 0, T).transpose(1, 2);
 }
 
+torch::Tensor sourceIndex(const std::vector<int64_t>& sources, int64_t T, const torch::Device& device) {
+    for (int64_t s : sources)
+        if (s < 0 || s >= T) throw std::out_of_range("impulse source " + std::to_string(s) + " outside [0, T)");
+    return torch::tensor(sources, torch::kLong).to(device);
+}
+
+torch::Tensor beforeSourceMask(const torch::Tensor& sourceIndex, int64_t T) {
+    return torch::arange(T, sourceIndex.options()).unsqueeze(0) < sourceIndex.unsqueeze(1);
+}
+
+torch::Tensor lagTransferNorms(const torch::Tensor& lagNorms, int64_t batch, const std::vector<int64_t>& sources) {
+    const int64_t H = lagNorms.size(0), T = lagNorms.size(1);
+    auto out = torch::zeros({H, int64_t(sources.size()), T}, lagNorms.options());
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const int64_t s = sources[i];
+        if (s < 0 || s >= T) throw std::out_of_range("impulse source outside [0, T)");
+        out.select(1, int64_t(i)).narrow(1, s, T - s).copy_(lagNorms.narrow(1, 0, T - s));
+    }
+    return out.unsqueeze(0).expand({batch, H, int64_t(sources.size()), T});
+}
+
 torch::Tensor inverseSoftplus(const torch::Tensor& y) { return y + torch::log(-torch::expm1(-y)); }
 
 torch::Tensor sampleLogUniformDt(int64_t n, double dtMin, double dtMax, double floor) {

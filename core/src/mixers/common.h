@@ -26,6 +26,13 @@ torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor&
 // Causal convolution y_t = Σ_{j≤t} K_{t-j} x_j per channel via FFT. x: (B, T, C); kernel: (C, T). Real or complex.
 torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel);
 
+// Source steps as an index tensor, and the mask (S, T) of the steps t < s that a source does not reach.
+torch::Tensor sourceIndex(const std::vector<int64_t>& sources, int64_t T, const torch::Device& device);
+torch::Tensor beforeSourceMask(const torch::Tensor& sourceIndex, int64_t T);
+
+// Norms of a time-invariant Φ(t, s) = lagNorms[:, t − s]: lagNorms (H, T) → (B, H, S, T).
+torch::Tensor lagTransferNorms(const torch::Tensor& lagNorms, int64_t batch, const std::vector<int64_t>& sources);
+
 // Inverse of softplus: the dt_bias init of mamba_ssm (dt + log(-expm1(-dt))).
 torch::Tensor inverseSoftplus(const torch::Tensor& y);
 

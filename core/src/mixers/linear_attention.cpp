@@ -45,4 +45,23 @@ dsf::Realization LinearAttentionImpl::realize(const torch::Tensor& u) {
     return r;
 }
 
+dsf::TransitionTrace LinearAttentionImpl::paperTrace(const torch::Tensor& x) {
+    // analysis/eval_eig.py get_eig_att_linear: the same normalizer from the block output, no conv; a zero
+    // normalizer is replaced by 2e-23.
+    const auto s = projectWithoutConv(x);
+    auto eta = (featureMap(s.q) * featureMap(s.k).cumsum(2)).sum(-1);
+    eta = torch::where(eta == 0, torch::full_like(eta, 2e-23), eta);
+    return ratioTrace(eta.log(), headDim_ * vDim_);
+}
+
+torch::Tensor LinearAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Φ(t, s) = (φ(q_t)·φ(k_s)/η_t)·I.
+    auto s = project(u);
+    const auto q = featureMap(s.q), k = featureMap(s.k);
+    const auto index = sourceIndex(sources, u.size(1), u.device());
+    const auto eta = (q * k.cumsum(2)).sum(-1);
+    const auto weights = torch::matmul(q, k.index_select(2, index).transpose(-1, -2)) / eta.unsqueeze(-1);
+    return scalarTransferNorms(weights, index, vDim_);
+}
+
 }  // namespace eigenscope::mixers

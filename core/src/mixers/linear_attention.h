@@ -12,6 +12,8 @@ public:
     static std::vector<OptionSpec> options() { return attentionOptions(); }
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override { return "linear_attention (" + shape() + ")"; }
 
 protected:

@@ -61,6 +61,17 @@ torch::Tensor LruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) 
     return torch::real(torch::matmul(h, torch::complex(C_re, C_im).transpose(0, 1))) + u * D;
 }
 
+torch::Tensor LruImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // One MIMO head: Φ(t, s) = Re(C diag(λ^{t−s}) B̄) + δ_ts diag(D), a d × d matrix per lag.
+    const int64_t T = u.size(1);
+    const auto lam = lambda();
+    const auto powers = (lam.log().unsqueeze(0) * torch::arange(T, u.options()).to(lam.dtype()).unsqueeze(1)).exp();
+    auto phi = torch::real(torch::matmul(torch::complex(C_re, C_im).unsqueeze(0) * powers.unsqueeze(1),
+                                         inputMatrix().unsqueeze(0)));  // (T, d, d)
+    phi.select(0, 0).add_(torch::diag(D));
+    return lagTransferNorms(phi.pow(2).sum({1, 2}).sqrt().unsqueeze(0).to(u.dtype()), u.size(0), sources);
+}
+
 dsf::Realization LruImpl::realize(const torch::Tensor& u) {
     const auto ctype = complexTypeOf(u.scalar_type());
     dsf::Realization r;  // a single MIMO head

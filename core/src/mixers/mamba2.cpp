@@ -4,6 +4,8 @@
 #include "mixers/attention_base.h"
 #include "mixers/common.h"
 
+#include <cmath>
+
 namespace eigenscope::mixers {
 
 namespace {
@@ -106,6 +108,26 @@ dsf::Realization SsdBaseImpl::realizeScan(const Streams& s, const torch::Tensor&
     return r;
 }
 
+torch::Tensor SsdBaseImpl::scanTransferNorms(const Streams& s, const torch::Tensor& logDecay, const torch::Tensor& Bin,
+                                             const torch::Tensor& scale, const std::vector<int64_t>& sources) {
+    const int64_t T = s.x.size(2);
+    const auto index = sourceIndex(sources, T, s.x.device());
+    const auto before = beforeSourceMask(index, T);                                      // (S, T)
+    const auto cum = logDecay.cumsum(-1);                                                // (B, H, T)
+    const auto gaps = (cum.unsqueeze(2) - cum.index_select(2, index).unsqueeze(-1)).masked_fill(before, -INFINITY);
+    const auto CB = torch::matmul(Bin.index_select(1, index), s.C.transpose(1, 2));      // (B, S, T)
+    auto w = gaps.exp() * CB.unsqueeze(1) * scale.index_select(2, index).unsqueeze(-1);  // (B, H, S, T)
+    const auto onSource = torch::arange(T, index.options()).unsqueeze(0) == index.unsqueeze(1);
+    w = w + onSource.to(w.dtype()) * D.to(w.dtype()).view({1, nheads_, 1, 1});
+    return w.abs() * std::sqrt(double(headdim_));
+}
+
+torch::Tensor SsdBaseImpl::rawDtWithoutConv(const torch::Tensor& x) {
+    const auto projected = in_proj->forward(x);
+    const int64_t width = projected.size(2) - (gated_ ? 2 : 1) * dInner_ - 2 * dState_;
+    return projected.narrow(2, projected.size(2) - width, width);
+}
+
 std::string SsdBaseImpl::shape() const {
     std::string text = "heads " + std::to_string(nheads_) + ", headdim " + std::to_string(headdim_) + ", d_state " +
                        std::to_string(dState_);
@@ -152,6 +174,21 @@ torch::Tensor Mamba2Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trac
     auto y = chunkedDecayAttention(q, k, s.x * delta.unsqueeze(-1), logDecay);
     y = y + s.x * D.view({1, nheads_, 1, 1});
     return readout(y, s.z);
+}
+
+dsf::TransitionTrace Mamba2Impl::paperTrace(const torch::Tensor& x) {
+    // analysis/eval_eig.py get_eig_mamba2: Δ from in_proj of the block output (dt is never convolved).
+    dsf::TransitionTrace trace;
+    const auto delta = torch::softplus(rawDtWithoutConv(x) + dt_bias);
+    trace.eig = (delta * (-A_log.exp())).exp().unsqueeze(-1).to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity = {headdim_ * dState_};
+    return trace;
+}
+
+torch::Tensor Mamba2Impl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    const auto s = project(u);
+    const auto delta = dt(s).transpose(1, 2);  // (B, H, T)
+    return scanTransferNorms(s, delta * (-A_log.exp()).view({1, nheads_, 1}), s.B, delta, sources);
 }
 
 dsf::Realization Mamba2Impl::realize(const torch::Tensor& u) {

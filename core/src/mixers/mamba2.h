@@ -28,6 +28,12 @@ protected:
     // lambda: (B|1, T|1, H); inputScale: (B, H, T); Bin: (B, H|1, T, N).
     dsf::Realization realizeScan(const Streams& s, const torch::Tensor& lambda, const torch::Tensor& inputScale,
                                  const torch::Tensor& Bin);
+    // ‖Φ(t, s)‖ per head: Φ(t, s) = exp(cum_t − cum_s)(C_t·Bin_s) scale_s·I_P + δ_ts D_h·I_P, with cum the
+    // cumulative log decay (B, H, T), Bin (B, T, N), scale (B, H, T).
+    torch::Tensor scanTransferNorms(const Streams& s, const torch::Tensor& logDecay, const torch::Tensor& Bin,
+                                    const torch::Tensor& scale, const std::vector<int64_t>& sources);
+    // The dt columns of in_proj(x) without the conv: what analysis/eval_eig.py reads.
+    torch::Tensor rawDtWithoutConv(const torch::Tensor& x);
     std::string shape() const;
 
     int64_t dModel_, dInner_, nheads_, headdim_, dState_, convKernel_;
@@ -48,6 +54,8 @@ public:
     static void check(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override { return "mamba2 (" + shape() + ")"; }
 
 protected:

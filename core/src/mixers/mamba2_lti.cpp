@@ -54,6 +54,22 @@ torch::Tensor Mamba2LtiImpl::run(const torch::Tensor& u, dsf::TransitionTrace* t
     return readout(y, s.z);
 }
 
+dsf::TransitionTrace Mamba2LtiImpl::paperTrace(const torch::Tensor& x) {
+    // analysis/eval_eig.py get_eig_mamba2_LTI: the constant λ repeated at every step.
+    dsf::TransitionTrace trace;
+    trace.eig = logLambda().exp().view({1, 1, nheads_, 1}).expand({x.size(0), x.size(1), nheads_, 1})
+                    .to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity = {headdim_ * dState_};
+    return trace;
+}
+
+torch::Tensor Mamba2LtiImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    const auto s = project(u);
+    const auto shape = std::vector<int64_t>{u.size(0), nheads_, u.size(1)};
+    return scanTransferNorms(s, logLambda().view({1, nheads_, 1}).expand(shape), scaledB(s),
+                             beta.view({1, nheads_, 1}).expand(shape), sources);
+}
+
 dsf::Realization Mamba2LtiImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
     const auto lambda = logLambda().exp().view({1, 1, nheads_});

@@ -57,11 +57,11 @@ std::string NormAttentionImpl::describe() const {
     return text + ")";
 }
 
-NormAttentionImpl::Streams NormAttentionImpl::project(const torch::Tensor& u) {
+NormAttentionImpl::Streams NormAttentionImpl::project(const torch::Tensor& u, bool convolve) {
     const auto projected = Wvqkn->forward(u);  // [v (d) | q (qk) | k (qk) | n (H)]
     auto vqk = projected.narrow(2, 0, dModel_ + 2 * qkDim_);
     auto n = projected.narrow(2, dModel_ + 2 * qkDim_, heads_);  // never convolved
-    if (convKernel_ > 0) {
+    if (convKernel_ > 0 && convolve) {
         if (convType_ == "full") {
             vqk = torch::silu(causalConv(conv1d, vqk));
         } else {
@@ -115,6 +115,22 @@ dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
         return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
     };
     return r;
+}
+
+dsf::TransitionTrace NormAttentionImpl::paperTrace(const torch::Tensor& x) {
+    // analysis/eval_eig.py get_eig_att_norm: g from the block output; a zero g is replaced by 2e-23.
+    auto gate = project(x, false).logGate.exp();
+    gate = torch::where(gate == 0, torch::full_like(gate, 2e-23), gate);
+    return ratioTrace(-gate.log(), headDim_ * vDim_);
+}
+
+torch::Tensor NormAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Φ(t, s) = g_t (q_t·k_s)·I.
+    const auto s = project(u);
+    const auto index = sourceIndex(sources, u.size(1), u.device());
+    const auto weights =
+        torch::matmul(s.q, s.k.index_select(2, index).transpose(-1, -2)) * s.logGate.exp().unsqueeze(-1);
+    return scalarTransferNorms(weights, index, vDim_);
 }
 
 }  // namespace eigenscope::mixers

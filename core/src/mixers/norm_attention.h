@@ -12,6 +12,8 @@ public:
     static std::vector<OptionSpec> options();
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
 protected:
@@ -22,7 +24,7 @@ private:
         torch::Tensor q, k, v;   // (B, H, T, ·), after conv, feature map and scale
         torch::Tensor logGate;   // (B, H, T): log g_t = −ν(n_t + o_h)
     };
-    Streams project(const torch::Tensor& u);
+    Streams project(const torch::Tensor& u, bool convolve = true);
 
     int64_t dModel_, heads_, qkDim_, headDim_, vDim_, convKernel_;
     std::string convType_, normFn_, approxFn_;

@@ -107,6 +107,13 @@ torch::Tensor S4Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     return fftCausalConv(u, K) + u * D;
 }
 
+torch::Tensor S4Impl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Per channel Φ(t, s) = K_{t−s} + δ_ts D: the convolution kernel itself.
+    auto lags = kernel(u.size(1)).to(u.dtype()).clone();
+    lags.select(1, 0).add_(D.squeeze(0).to(u.dtype()));
+    return lagTransferNorms(lags.abs(), u.size(0), sources);
+}
+
 dsf::Realization S4Impl::realize(const torch::Tensor& u) {
     const auto ctype = complexTypeOf(u.scalar_type());
     const auto disc = discretize();

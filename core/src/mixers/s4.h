@@ -17,6 +17,7 @@ public:
     static void check(const ModelSpec&, const nlohmann::json&, const std::string&) {}
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
 protected:

@@ -54,8 +54,7 @@ torch::Tensor S4dImpl::continuousA() const { return torch::complex(-log_A_real.e
 torch::Tensor S4dImpl::dtA() const { return continuousA() * log_dt.exp().unsqueeze(-1); }
 
 torch::Tensor S4dImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
-    const auto a = dtA();
-    const auto lambda = a.exp();
+    const auto lambda = dtA().exp();
     if (trace) {
         trace->eig = torch::cat({lambda, lambda.conj()}, 1).unsqueeze(0).unsqueeze(0)
                          .expand({u.size(0), 1, dModel_, dState_}).to(complexTypeOf(u.scalar_type()));
@@ -63,10 +62,20 @@ torch::Tensor S4dImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) 
         trace->timeInvariant = true;
         trace->firstStep = 0;
     }
-    const auto weights = asComplex(C) * (lambda - 1.0) / continuousA();              // C·B̄, (d, N/2)
-    const auto powers = (a.unsqueeze(-1) * torch::arange(u.size(1), u.options()).to(a.dtype())).exp();
-    const auto K = 2.0 * torch::real((weights.unsqueeze(-1) * powers).sum(1));       // (d, T)
-    return fftCausalConv(u, K.to(u.dtype())) + u * D;
+    return fftCausalConv(u, kernel(u.size(1)).to(u.dtype())) + u * D;
+}
+
+torch::Tensor S4dImpl::kernel(int64_t T) const {
+    const auto a = dtA();
+    const auto weights = asComplex(C) * (a.exp() - 1.0) / continuousA();  // C·B̄, (d, N/2)
+    const auto powers = (a.unsqueeze(-1) * torch::arange(T, log_dt.options()).to(a.dtype())).exp();
+    return 2.0 * torch::real((weights.unsqueeze(-1) * powers).sum(1));    // (d, T)
+}
+
+torch::Tensor S4dImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    auto lags = kernel(u.size(1)).to(u.dtype()).clone();
+    lags.select(1, 0).add_(D.to(u.dtype()));
+    return lagTransferNorms(lags.abs(), u.size(0), sources);
 }
 
 dsf::Realization S4dImpl::realize(const torch::Tensor& u) {

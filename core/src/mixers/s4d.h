@@ -16,6 +16,7 @@ public:
     static void check(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
 protected:
@@ -24,6 +25,7 @@ protected:
 private:
     torch::Tensor continuousA() const;  // (d, N/2) complex
     torch::Tensor dtA() const;          // (d, N/2) complex: Δ·A
+    torch::Tensor kernel(int64_t T) const;  // (d, T) real
 
     int64_t dModel_, dState_;
     std::string init_;

@@ -65,10 +65,10 @@ std::string S6Impl::describe() const {
 
 torch::Tensor S6Impl::A() const { return -A_log.exp(); }
 
-S6Impl::Streams S6Impl::project(const torch::Tensor& u) {
+S6Impl::Streams S6Impl::project(const torch::Tensor& u, bool convolve) {
     const auto xz = in_proj->forward(u);
     Streams s;
-    s.x = torch::silu(causalConv(conv1d, xz.narrow(2, 0, dInner_)));
+    s.x = convolve ? torch::silu(causalConv(conv1d, xz.narrow(2, 0, dInner_))) : xz.narrow(2, 0, dInner_);
     s.z = xz.narrow(2, dInner_, dInner_);
     const auto xdbl = x_proj->forward(s.x);  // [dt (rank) | B (N) | C (N)]
     s.delta = torch::softplus(dt_proj->forward(xdbl.narrow(2, 0, dtRank_)));
@@ -104,6 +104,36 @@ torch::Tensor S6Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     }
     const auto y = torch::stack(outputs, 1) + s.x * D;
     return out_proj->forward(y * torch::silu(s.z));
+}
+
+dsf::TransitionTrace S6Impl::paperTrace(const torch::Tensor& x) {
+    // Not in the reference analysis (it has no S6); by analogy with its Mamba-2 code: Δ from the block
+    // output, without the conv.
+    dsf::TransitionTrace trace;
+    trace.eig = (project(x, false).delta.unsqueeze(-1) * A()).exp().to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity.assign(size_t(dState_), 1);
+    return trace;
+}
+
+torch::Tensor S6Impl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Per channel c: Φ(t, s) = Σ_n exp(A_{c,n} Σ_{j=s+1..t} Δ_{j,c}) C_t[n] B_s[n] Δ_{s,c} + δ_ts D_c.
+    const auto s = project(u);
+    const int64_t T = u.size(1);
+    const auto a = A();
+    const auto cumDelta = s.delta.cumsum(1);  // (B, T, D)
+    auto out = torch::zeros({u.size(0), dInner_, int64_t(sources.size()), T}, u.options());
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const int64_t src = sources[i];
+        if (src < 0 || src >= T) throw std::out_of_range("impulse source outside [0, T)");
+        const int64_t len = T - src;
+        const auto elapsed = cumDelta.narrow(1, src, len) - cumDelta.select(1, src).unsqueeze(1);  // (B, len, D)
+        const auto decay = (elapsed.unsqueeze(-1) * a).exp();                                       // (B, len, D, N)
+        const auto inject = s.B.select(1, src).unsqueeze(1) * s.delta.select(1, src).unsqueeze(-1);  // (B, D, N)
+        auto phi = (decay * inject.unsqueeze(1) * s.C.narrow(1, src, len).unsqueeze(2)).sum(-1);     // (B, len, D)
+        phi.select(1, 0).add_(D);
+        out.select(2, int64_t(i)).narrow(2, src, len).copy_(phi.abs().transpose(1, 2));
+    }
+    return out;
 }
 
 dsf::Realization S6Impl::realize(const torch::Tensor& u) {

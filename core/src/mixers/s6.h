@@ -15,6 +15,8 @@ public:
     static void check(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
 protected:
@@ -26,7 +28,7 @@ private:
         torch::Tensor delta;     // (B, T, d_inner)
         torch::Tensor B, C;      // (B, T, N)
     };
-    Streams project(const torch::Tensor& u);
+    Streams project(const torch::Tensor& u, bool convolve = true);
     torch::Tensor A() const;  // (d_inner, N)
 
     int64_t dModel_, dInner_, dState_, dtRank_, convKernel_;

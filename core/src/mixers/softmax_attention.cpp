@@ -43,6 +43,32 @@ dsf::Realization SoftmaxAttentionImpl::realize(const torch::Tensor& u) {
     return r;
 }
 
+dsf::TransitionTrace SoftmaxAttentionImpl::paperTrace(const torch::Tensor& x) {
+    // analysis/eval_eig.py get_eig_att_softmax: unscaled scores, future entries multiplied by 0 (so the row
+    // maximum m_t includes those zeros and each adds exp(0) = 1 to the row-normalized sum ν_t), and
+    // λ_t = ν_{t-1}/ν_t · exp(m_{t-1} − m_t).
+    const auto s = projectWithoutConv(x);
+    const int64_t T = x.size(1);
+    const auto past = torch::ones({T, T}, x.options().dtype(torch::kBool)).tril();
+    const auto scores = torch::matmul(s.q, s.k.transpose(-1, -2)) * past;         // (B, H, T, T)
+    const auto rowMax = std::get<0>(scores.max(-1));                               // (B, H, T)
+    const auto normalized = (scores - rowMax.unsqueeze(-1) * past).exp();           // future entries: exp(0)
+    const auto nu = normalized.sum(-1);
+    const auto logRatio = (nu.narrow(2, 0, T - 1) / nu.narrow(2, 1, T - 1)).log() + rowMax.narrow(2, 0, T - 1) -
+                          rowMax.narrow(2, 1, T - 1);
+    return logRatioTrace(logRatio, T * vDim_);
+}
+
+torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Φ(t, s) = (exp(q_t·k_s/√d)/η_t)·I: the attention weight.
+    auto s = project(u);
+    const auto q = s.q * (1.0 / std::sqrt(double(headDim_)));
+    const auto index = sourceIndex(sources, u.size(1), u.device());
+    const auto logEta = streamingLogNormalizer(q, s.k);
+    const auto weights = (torch::matmul(q, s.k.index_select(2, index).transpose(-1, -2)) - logEta.unsqueeze(-1)).exp();
+    return scalarTransferNorms(weights, index, vDim_);
+}
+
 torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block) {
     const int64_t T = q.size(2);
     auto runningMax = torch::full({q.size(0), q.size(1), T}, -INFINITY, q.options());
@@ -68,9 +94,12 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
 
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity) {
     const int64_t T = logNormalizer.size(2);
-    const auto logRatio = logNormalizer.narrow(2, 0, T - 1) - logNormalizer.narrow(2, 1, T - 1);  // (B, H, T-1)
+    return logRatioTrace(logNormalizer.narrow(2, 0, T - 1) - logNormalizer.narrow(2, 1, T - 1), multiplicity);
+}
+
+dsf::TransitionTrace logRatioTrace(const torch::Tensor& logRatio, int64_t multiplicity) {
     dsf::TransitionTrace trace;
-    trace.eig = logRatio.exp().permute({0, 2, 1}).unsqueeze(-1).to(complexTypeOf(logNormalizer.scalar_type()));
+    trace.eig = logRatio.exp().permute({0, 2, 1}).unsqueeze(-1).to(complexTypeOf(logRatio.scalar_type()));
     trace.multiplicity = {multiplicity};
     trace.firstStep = 1;
     return trace;

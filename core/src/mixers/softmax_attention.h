@@ -12,6 +12,8 @@ public:
     static std::vector<OptionSpec> options() { return attentionOptions(); }
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override { return "softmax_attention (" + shape() + ")"; }
 
 protected:
@@ -24,5 +26,7 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
 
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity);
+// The same from log λ_t directly: (B, H, T-1), for t = 1..T-1.
+dsf::TransitionTrace logRatioTrace(const torch::Tensor& logRatio, int64_t multiplicity);
 
 }  // namespace eigenscope::mixers

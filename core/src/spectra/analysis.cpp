@@ -1,0 +1,238 @@
+#include "eigenscope/analysis.h"
+
+#include "model/model_handle.h"
+#include "spectra/influence.h"
+#include "spectra/inputs.h"
+#include "spectra/statistics.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace eigenscope {
+
+namespace {
+
+void checkOptions(const AnalysisOptions& o) {
+    if (o.mode != "corrected" && o.mode != "paper")
+        throw Error("analysis mode \"" + o.mode + "\" is not one of: corrected, paper");
+    if (o.binEdges.size() < 2) throw Error("bin edges: at least two are needed");
+    for (size_t i = 1; i < o.binEdges.size(); ++i)
+        if (!(o.binEdges[i] > o.binEdges[i - 1])) throw Error("bin edges must increase strictly");
+    for (size_t i = 1; i < o.phaseEdges.size(); ++i)
+        if (!(o.phaseEdges[i] > o.phaseEdges[i - 1])) throw Error("phase bin edges must increase strictly");
+    if (!(o.epsilon > 0 && o.epsilon < 1)) throw Error("epsilon must be in (0, 1)");
+    if (o.maxLag < 0) throw Error("max lag must not be negative");
+    if (o.device != "cpu" && o.device != "cuda") throw Error("device \"" + o.device + "\" is not one of: cpu, cuda");
+    if (o.device == "cuda" && !torch::cuda::is_available())
+        throw Error("device cuda: this LibTorch build has no CUDA support or no CUDA device is visible");
+}
+
+void checkCancel(const AnalysisOptions& o) {
+    if (o.cancel && o.cancel->load()) throw Cancelled();
+}
+
+void report(const AnalysisOptions& o, double fraction, const std::string& stage) {
+    if (o.progress) o.progress(fraction, stage);
+}
+
+std::vector<std::complex<double>> toVector(const torch::Tensor& eig) {
+    const auto c = eig.to(torch::kCPU, torch::kComplexDouble).contiguous();
+    const auto* data = c.data_ptr<c10::complex<double>>();
+    std::vector<std::complex<double>> out(size_t(c.numel()));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = {data[i].real(), data[i].imag()};
+    return out;
+}
+
+std::vector<double> toDoubles(const torch::Tensor& t) {
+    const auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// Mean and population std over the batch of (B, H, n) percentages.
+void batchMoments(const std::vector<double>& values, int64_t B, int64_t H, int64_t n, std::vector<double>& mean,
+                  std::vector<double>& stddev) {
+    mean.assign(size_t(H * n), 0.0);
+    stddev.assign(size_t(H * n), 0.0);
+    for (int64_t i = 0; i < H * n; ++i) {
+        double sum = 0, sumSq = 0;
+        for (int64_t b = 0; b < B; ++b) {
+            const double v = values[size_t(b * H * n + i)];
+            sum += v;
+            sumSq += v * v;
+        }
+        mean[size_t(i)] = sum / double(B);
+        stddev[size_t(i)] = std::sqrt(std::max(0.0, sumSq / double(B) - mean[size_t(i)] * mean[size_t(i)]));
+    }
+}
+
+LayerSpectrum summarize(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& o,
+                        int64_t maxLag, const std::vector<int64_t>& gaps) {
+    LayerSpectrum layer;
+    layer.mixer = mixer;
+    layer.batch = trace.eig.size(0);
+    layer.steps = trace.eig.size(1);
+    layer.heads = trace.eig.size(2);
+    layer.modes = trace.eig.size(3);
+    layer.firstStep = trace.firstStep;
+    layer.timeInvariant = trace.timeInvariant;
+    layer.multiplicity = trace.multiplicity;
+    layer.eig = toVector(trace.eig);
+    const bool closed = o.mode == "paper";
+    layer.bins = binPercentages(layer, o.binEdges, closed);
+    batchMoments(layer.bins, layer.batch, layer.heads, int64_t(o.binEdges.size()) - 1, layer.binsMean, layer.binsStd);
+    if (o.phaseEdges.size() >= 2) {
+        const auto phase = binPercentages(layer, o.phaseEdges, closed, true);
+        batchMoments(phase, layer.batch, layer.heads, int64_t(o.phaseEdges.size()) - 1, layer.phaseBinsMean,
+                     layer.phaseBinsStd);
+    }
+    const auto eigAbs = trace.eig.abs().to(torch::kCPU, torch::kFloat64);
+    const auto decay = spectra::decayCurves(eigAbs, trace.timeInvariant, maxLag);
+    layer.decay = toDoubles(decay);
+    layer.metrics = spectra::headMetrics(eigAbs, o.nearCircle);
+    const auto horizon = spectra::horizons(decay, o.epsilon);
+    int64_t longest = 0;
+    for (int64_t h = 0; h < layer.heads; ++h) {
+        layer.metrics[size_t(h)].horizon = horizon[size_t(h)];
+        layer.metrics[size_t(h)].alignment = spectra::alignment(gaps, horizon[size_t(h)]);
+        longest = (longest < 0 || horizon[size_t(h)] < 0) ? -1 : std::max(longest, horizon[size_t(h)]);
+    }
+    layer.alignment = spectra::alignment(gaps, longest);
+    return layer;
+}
+
+// ‖Φ(s+k, s)‖ for k = 0..maxLag: (B, H, S, T) norms → (H, S, maxLag + 1), mean over the batch, NaN past T.
+std::vector<double> impulseCurves(const torch::Tensor& norms, const std::vector<int64_t>& sources, int64_t maxLag) {
+    const auto mean = norms.to(torch::kCPU, torch::kFloat64).mean(0);  // (H, S, T)
+    const int64_t H = mean.size(0), T = mean.size(2), S = int64_t(sources.size());
+    auto out = torch::full({H, S, maxLag + 1}, std::numeric_limits<double>::quiet_NaN(), torch::kFloat64);
+    for (int64_t i = 0; i < S; ++i) {
+        const int64_t len = std::min(maxLag + 1, T - sources[size_t(i)]);
+        out.select(1, i).narrow(1, 0, len).copy_(mean.select(1, i).narrow(1, sources[size_t(i)], len));
+    }
+    return toDoubles(out);
+}
+
+}  // namespace
+
+std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector<double>& edges, bool closed, bool phase) {
+    const int64_t B = layer.batch, T = layer.steps, H = layer.heads, K = layer.modes;
+    const int64_t nbins = int64_t(edges.size()) - 1;
+    std::vector<double> out(size_t(B * H * nbins), 0.0);
+    if (T * K == 0) return out;
+    const double scale = 100.0 / double(T * K);
+    for (int64_t b = 0; b < B; ++b) {
+        for (int64_t t = 0; t < T; ++t) {
+            for (int64_t h = 0; h < H; ++h) {
+                for (int64_t k = 0; k < K; ++k) {
+                    const auto& z = layer.eig[size_t(((b * T + t) * H + h) * K + k)];
+                    // Phase in degrees; the corrected mode folds conjugates onto [0, 180], the reference
+                    // code keeps arctan2's sign (negative angles fall in no bin).
+                    const double v = phase ? (closed ? std::arg(z) : std::abs(std::arg(z))) * 180.0 / M_PI : std::abs(z);
+                    for (int64_t i = 0; i < nbins; ++i) {
+                        const double lo = edges[size_t(i)], hi = edges[size_t(i + 1)];
+                        const bool last = i == nbins - 1;
+                        const bool inside = closed ? (last ? (v > lo && v <= hi) : (v >= lo && v <= hi))
+                                                   : (v >= lo && (v < hi || (last && std::isinf(hi) && v == hi)));
+                        if (inside) {
+                            out[size_t((b * H + h) * nbins + i)] += scale;
+                            if (!closed) break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<std::vector<double>> binMassDifference(const AnalysisResult& a, const AnalysisResult& b) {
+    if (a.layers.size() != b.layers.size()) throw Error("compare: the two results have different numbers of layers");
+    std::vector<std::vector<double>> out;
+    for (size_t l = 0; l < a.layers.size(); ++l) {
+        if (a.layers[l].binsMean.size() != b.layers[l].binsMean.size())
+            throw Error("compare: layer " + std::to_string(l) + " has different heads or bins in the two results");
+        std::vector<double> diff(a.layers[l].binsMean.size());
+        for (size_t i = 0; i < diff.size(); ++i) diff[i] = b.layers[l].binsMean[i] - a.layers[l].binsMean[i];
+        out.push_back(diff);
+    }
+    return out;
+}
+
+AnalysisResult analyze(const Model& model, const InputSpec& input, const AnalysisOptions& o) {
+    checkOptions(o);
+    const auto started = std::chrono::steady_clock::now();
+    const ModelSpec& spec = model.spec();
+    auto& module = model.impl->module;
+    const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+    const auto dtype = o.float64 ? torch::kFloat64 : torch::kFloat32;
+    module->to(device, dtype);
+    module->eval();
+
+    auto built = spectra::buildInput(spec, input);
+    AnalysisResult result;
+    result.model = spec.name;
+    result.input = describeInput(input);
+    result.mode = o.mode;
+    result.binEdges = o.binEdges;
+    result.phaseEdges = o.phaseEdges;
+    result.impulseSources = o.impulseSources;
+    result.taskGaps = built.gaps;
+
+    torch::Tensor x;
+    {
+        torch::NoGradGuard noGrad;
+        x = built.embeddings.defined() ? built.embeddings.to(device, dtype) : module->encode(built.tokens.to(device));
+    }
+    const torch::Tensor embeddings = x;
+    result.batch = x.size(0);
+    result.seqLen = x.size(1);
+    const int64_t T = x.size(1);
+    result.maxLag = o.maxLag > 0 ? o.maxLag : std::max<int64_t>(T - 1, 1);
+    for (int64_t s : o.impulseSources)
+        if (s < 0 || s >= T) throw Error("impulse source " + std::to_string(s) + " is outside [0, " + std::to_string(T) + ")");
+
+    const auto& blocks = module->blocks();
+    const double steps = double(blocks.size()) + (o.influence ? 1.0 : 0.0);
+    for (size_t l = 0; l < blocks.size(); ++l) {
+        report(o, double(l) / steps, "layer " + std::to_string(l + 1) + "/" + std::to_string(blocks.size()));
+        checkCancel(o);
+        torch::NoGradGuard noGrad;
+        auto block = blocks[l];
+        const auto mixerInput = block->mixerInput(x);
+        dsf::TransitionTrace trace;
+        torch::Tensor next;
+        if (o.mode == "corrected") {
+            next = block->forward(x, &trace);
+        } else {
+            next = block->forward(x);
+            trace = block->mixer().paperTrace(next);  // the reference reads layer l's output (eval_eig.py)
+        }
+        LayerSpectrum layer = summarize(spec.blocks[l].mixer.type, trace, o, result.maxLag, built.gaps);
+        if (!o.impulseSources.empty())
+            layer.impulse = impulseCurves(block->mixer().transferNorms(mixerInput, o.impulseSources), o.impulseSources,
+                                          result.maxLag);
+        if (o.impulseMap) {
+            std::vector<int64_t> all(static_cast<size_t>(T));
+            for (int64_t t = 0; t < T; ++t) all[size_t(t)] = t;
+            layer.impulseMap = toDoubles(block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0));
+        }
+        result.layers.push_back(std::move(layer));
+        x = next;
+    }
+    if (o.influence) {
+        report(o, double(blocks.size()) / steps, "influence");
+        checkCancel(o);
+        const auto f = [&](const torch::Tensor& e) { return module->forwardFromEmbeddings(e); };
+        result.influence = toDoubles(spectra::influenceMap(f, embeddings.select(0, 0), o.influenceProbes, input.seed));
+    }
+    int64_t longest = 0;
+    for (const auto& layer : result.layers)
+        for (const auto& m : layer.metrics) longest = (longest < 0 || m.horizon < 0) ? -1 : std::max(longest, m.horizon);
+    result.modelAlignment = spectra::alignment(built.gaps, longest);
+    report(o, 1.0, "done");
+    result.elapsedMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+}  // namespace eigenscope

@@ -1,0 +1,18 @@
+// Turns an InputSpec into the tensors a model runs on.
+#pragma once
+
+#include "eigenscope/analysis.h"
+
+#include <torch/torch.h>
+
+namespace eigenscope::spectra {
+
+struct BuiltInput {
+    torch::Tensor tokens;       // (B, T) int64, or undefined
+    torch::Tensor embeddings;   // (B, T, d) float, or undefined (then the encoder runs on tokens)
+    std::vector<int64_t> gaps;  // dependency distances the task publishes
+};
+
+BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input);
+
+}  // namespace eigenscope::spectra

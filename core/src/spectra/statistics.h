@@ -1,0 +1,23 @@
+// Statistics of a transition trace: decay curves and per-head metrics (torch, vectorized).
+#pragma once
+
+#include "dsf/realization.h"
+#include "eigenscope/analysis.h"
+
+namespace eigenscope::spectra {
+
+// R_h(k) = mean over samples and windows of max over modes of Π_{j in window of length k} |λ_j| (SPEC §3.4);
+// a time-invariant trace gives max_k |λ_k|^lag. eigAbs: (B, T_eff, H, K) float64. Returns (H, maxLag + 1);
+// NaN where no window of that length fits in the trace.
+torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64_t maxLag);
+
+// The first k ≥ 1 with R(k) < ε per head, −1 if none.
+std::vector<int64_t> horizons(const torch::Tensor& decay, double epsilon);
+
+// Spectral radius, mean/median |λ|, near-circle fraction and median τ per head. eigAbs: (B, T_eff, H, K).
+std::vector<HeadMetrics> headMetrics(const torch::Tensor& eigAbs, double nearCircle);
+
+// Fraction of the gaps g with g ≤ horizon (−1: beyond the curve, counted as within); NaN without gaps.
+double alignment(const std::vector<int64_t>& gaps, int64_t horizon);
+
+}  // namespace eigenscope::spectra

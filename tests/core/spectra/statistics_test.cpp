@@ -1,0 +1,99 @@
+// Bins, metrics, decay curves, horizons and alignment against direct float64 computations on small cases.
+#include "eigenscope/analysis.h"
+#include "spectra/statistics.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace eigenscope {
+namespace {
+
+LayerSpectrum scalarTrace(const std::vector<double>& values) {
+    LayerSpectrum layer;
+    layer.batch = 1;
+    layer.steps = int64_t(values.size());
+    layer.heads = 1;
+    layer.modes = 1;
+    layer.multiplicity = {1};
+    for (double v : values) layer.eig.emplace_back(v, 0.0);
+    return layer;
+}
+
+const std::vector<double> kEdges = {0.0, 0.1, 0.5, 0.9, 1.0, 10.0, 100.0, INFINITY};
+
+TEST(Bins, ValuesOnEdgesHalfOpenInCorrectedMode) {
+    const auto layer = scalarTrace({0.05, 0.1, 0.5, 1.0, 100.0, 200.0});
+    const auto bins = binPercentages(layer, kEdges, false);
+    const double one = 100.0 / 6;
+    const std::vector<double> expected = {one, one, one, 0, one, 0, 2 * one};
+    ASSERT_EQ(bins.size(), expected.size());
+    for (size_t i = 0; i < bins.size(); ++i) EXPECT_NEAR(bins[i], expected[i], 1e-12) << "bin " << i;
+}
+
+TEST(Bins, ValuesOnEdgesCountTwiceInPaperMode) {
+    // analysis/eval_eig.py threshold_analysis: [0, .1], [.1, .5], …, [10, 100] closed, then (100, ∞).
+    const auto layer = scalarTrace({0.05, 0.1, 0.5, 1.0, 100.0, 200.0});
+    const auto bins = binPercentages(layer, kEdges, true);
+    const double one = 100.0 / 6;
+    const std::vector<double> expected = {2 * one, 2 * one, one, one, one, one, one};
+    for (size_t i = 0; i < bins.size(); ++i) EXPECT_NEAR(bins[i], expected[i], 1e-12) << "bin " << i;
+}
+
+TEST(Bins, PhaseBinsFoldConjugatesOnlyInCorrectedMode) {
+    LayerSpectrum layer = scalarTrace({1, 1});
+    layer.eig = {std::polar(0.9, 0.5), std::polar(0.9, -0.5)};  // ±28.6°
+    const std::vector<double> edges = {0, 10, 45, 180};
+    const auto corrected = binPercentages(layer, edges, false, true);
+    EXPECT_NEAR(corrected[1], 100.0, 1e-12);
+    const auto paper = binPercentages(layer, edges, true, true);
+    EXPECT_NEAR(paper[1], 50.0, 1e-12);  // the negative angle falls in no bin
+}
+
+TEST(Decay, TimeInvariantDiagonalSystemIsMaxModulusToTheK) {
+    const auto eigAbs = torch::tensor({0.9, 0.5, 0.3}, torch::kFloat64).view({1, 1, 1, 3});
+    const auto curve = spectra::decayCurves(eigAbs, true, 50);
+    for (int64_t k = 0; k <= 50; ++k) EXPECT_NEAR(curve[0][k].item<double>(), std::pow(0.9, double(k)), 1e-13);
+    EXPECT_EQ(spectra::horizons(curve, 0.01)[0], 44);  // 0.9^43 = 0.0108, 0.9^44 = 0.0097
+}
+
+TEST(Decay, TimeVaryingWindowsAverageProducts) {
+    // One head, λ = (0.5, 1, 0.25): R(1) = mean(0.5, 1, 0.25), R(2) = mean(0.5, 0.25), R(3) = 0.125.
+    const auto eigAbs = torch::tensor({0.5, 1.0, 0.25}, torch::kFloat64).view({1, 3, 1, 1});
+    const auto curve = spectra::decayCurves(eigAbs, false, 4);
+    EXPECT_DOUBLE_EQ(curve[0][0].item<double>(), 1.0);
+    EXPECT_NEAR(curve[0][1].item<double>(), 1.75 / 3, 1e-15);
+    EXPECT_NEAR(curve[0][2].item<double>(), 0.375, 1e-15);
+    EXPECT_NEAR(curve[0][3].item<double>(), 0.125, 1e-15);
+    EXPECT_TRUE(std::isnan(curve[0][4].item<double>()));
+}
+
+TEST(Decay, ManyModesTakeTheSlowestPerWindow) {
+    // Two modes: R(k) follows the larger running product.
+    const auto eigAbs = torch::tensor({0.9, 0.1, 0.2, 0.8}, torch::kFloat64).view({1, 2, 1, 2});
+    const auto curve = spectra::decayCurves(eigAbs, false, 2);
+    EXPECT_NEAR(curve[0][1].item<double>(), (0.9 + 0.8) / 2, 1e-15);
+    EXPECT_NEAR(curve[0][2].item<double>(), std::max(0.9 * 0.2, 0.1 * 0.8), 1e-15);
+}
+
+TEST(Metrics, MatchDirectComputation) {
+    const std::vector<double> values = {0.2, 0.95, 1.05, 3.0, 0.5};
+    const auto eigAbs = torch::tensor(values, torch::kFloat64).view({1, 5, 1, 1});
+    const auto m = spectra::headMetrics(eigAbs, 0.1)[0];
+    EXPECT_DOUBLE_EQ(m.spectralRadius, 3.0);
+    EXPECT_NEAR(m.meanAbs, 5.7 / 5, 1e-15);
+    EXPECT_DOUBLE_EQ(m.medianAbs, 0.95);
+    EXPECT_NEAR(m.nearCircleFraction, 0.4, 1e-15);
+    // τ over |λ| < 1: −1/ln 0.2 = 0.621, −1/ln 0.5 = 1.443, −1/ln 0.95 = 19.5; torch's median is the lower middle.
+    EXPECT_NEAR(m.medianTau, -1.0 / std::log(0.5), 1e-12);
+}
+
+TEST(Alignment, FractionOfGapsWithinTheHorizon) {
+    EXPECT_NEAR(spectra::alignment({1, 5, 10}, 5), 2.0 / 3, 1e-15);
+    EXPECT_DOUBLE_EQ(spectra::alignment({1, 5, 10}, -1), 1.0);
+    EXPECT_TRUE(std::isnan(spectra::alignment({}, 5)));
+}
+
+}  // namespace
+}  // namespace eigenscope

@@ -1,0 +1,75 @@
+// MQAR against its definition (Zoology multiquery_ar as used by the paper's dataloaders/mqar.py).
+#include "eigenscope/error.h"
+#include "tasks/mqar.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace eigenscope {
+namespace {
+
+TEST(Mqar, BatchesFollowTheDefinition) {
+    tasks::MqarConfig c;
+    c.vocab = 64;
+    c.seqLen = 64;
+    c.kvPairs = 4;
+    const auto batch = tasks::sampleMqar(c, 50, 7);
+    ASSERT_EQ(batch.inputs.sizes(), (std::vector<int64_t>{50, 64}));
+    ASSERT_EQ(batch.dependencyGaps.size(), 200u);
+    auto x = batch.inputs.accessor<int64_t, 2>();
+    auto y = batch.labels.accessor<int64_t, 2>();
+    for (int64_t b = 0; b < 50; ++b) {
+        std::set<int64_t> keys;
+        for (int64_t i = 0; i < 4; ++i) {
+            EXPECT_GE(x[b][2 * i], 1);
+            EXPECT_LT(x[b][2 * i], 32);
+            EXPECT_GE(x[b][2 * i + 1], 32);
+            EXPECT_LT(x[b][2 * i + 1], 64);
+            keys.insert(x[b][2 * i]);
+        }
+        EXPECT_EQ(keys.size(), 4u) << "keys of one example are distinct";
+        int64_t labelled = 0;
+        for (int64_t t = 0; t < 64; ++t) {
+            if (y[b][t] == -100) continue;
+            ++labelled;
+            // The label sits at the query's own position and is the value stored after that key.
+            EXPECT_GE(t, 8);
+            EXPECT_EQ(t % 2, 0);
+            int64_t slot = -1;
+            for (int64_t i = 0; i < 4; ++i)
+                if (x[b][2 * i] == x[b][t]) slot = i;
+            ASSERT_GE(slot, 0) << "the query token is one of the keys";
+            EXPECT_EQ(y[b][t], x[b][2 * slot + 1]);
+        }
+        EXPECT_EQ(labelled, 4);
+    }
+    double meanGap = 0;
+    for (int64_t g : batch.dependencyGaps) {
+        EXPECT_GE(g, 2);
+        EXPECT_LE(g, 62);
+        meanGap += double(g);
+    }
+    // Power law a = 0.01 favours short gaps; a uniform placement would average about 32.
+    EXPECT_LT(meanGap / 200.0, 28.0);
+}
+
+TEST(Mqar, DeterministicInTheSeed) {
+    tasks::MqarConfig c;
+    c.vocab = 256;
+    c.seqLen = 128;
+    c.kvPairs = 8;
+    EXPECT_TRUE(torch::equal(tasks::sampleMqar(c, 4, 1).inputs, tasks::sampleMqar(c, 4, 1).inputs));
+    EXPECT_FALSE(torch::equal(tasks::sampleMqar(c, 4, 1).inputs, tasks::sampleMqar(c, 4, 2).inputs));
+}
+
+TEST(Mqar, BadParametersAreClearErrors) {
+    EXPECT_THROW(tasks::mqarConfig({{"seq_len", "63"}}, 64, 64), Error);
+    EXPECT_THROW(tasks::mqarConfig({{"kv_pairs", "17"}}, 64, 64), Error);
+    EXPECT_THROW(tasks::mqarConfig({{"vocab", "abc"}}, 64, 64), Error);
+    EXPECT_THROW(tasks::mqarConfig({{"colour", "red"}}, 64, 64), Error);
+    EXPECT_NO_THROW(tasks::mqarConfig({{"seq_len", "64"}, {"kv_pairs", "4"}, {"vocab", "64"}}, 128, 256));
+}
+
+}  // namespace
+}  // namespace eigenscope

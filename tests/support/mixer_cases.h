@@ -1,0 +1,68 @@
+// The mixer configurations every per-mixer test runs over, and how a test mixer is built (float64, with every
+// parameter moved off its structured init).
+#pragma once
+
+#include "mixers/mixer.h"
+#include "mixers/registry.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace eigenscope::testing {
+
+constexpr int64_t kBatch = 2, kSteps = 17, kWidth = 8;
+
+struct MixerCase {
+    std::string name;
+    std::string type;
+    nlohmann::json options;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const MixerCase& c) { return os << c.name; }
+
+inline std::shared_ptr<MixerImpl> makeTestMixer(const MixerCase& c) {
+    ModelSpec spec;
+    spec.dModel = kWidth;
+    spec.seqLen = 24;  // S4's kernel length, longer than the input to exercise truncation
+    torch::manual_seed(7);
+    auto mixer = makeMixer(spec, {c.type, c.options});
+    mixer->to(torch::kFloat64);
+    // Move every parameter off its structured init so no term is trivially zero or one.
+    torch::NoGradGuard noGrad;
+    for (auto& p : mixer->parameters()) p.add_(0.05 * torch::randn_like(p));
+    mixer->eval();
+    return mixer;
+}
+
+inline std::vector<MixerCase> mixerCases() {
+    std::vector<MixerCase> cases = {
+        {"softmax_h2_conv_full", "softmax_attention", {{"num_heads", 2}, {"conv_kernel", 3}}},
+        {"softmax_h1_qk12_conv_partial", "softmax_attention",
+         {{"num_heads", 1}, {"state_dim", 12}, {"conv_kernel", 4}, {"conv_type", "partial"}}},
+        {"linear_h2_qk12", "linear_attention", {{"num_heads", 2}, {"state_dim", 12}}},
+        {"linear_h1_conv_partial", "linear_attention", {{"conv_kernel", 2}, {"conv_type", "partial"}}},
+        {"norm_uniform_offset_h4_full_conv", "norm_attention",
+         {{"num_heads", 4}, {"offset_init", "uniform"}, {"conv_kernel", 4}}},
+        {"norm_no_offset_no_scale_partial", "norm_attention",
+         {{"num_heads", 2}, {"offset", false}, {"scale_B", false}, {"conv_kernel", 3}, {"conv_type", "partial"}}},
+        {"s4", "s4", {{"d_state", 6}}},
+        {"lru", "lru", {{"d_state", 5}, {"r_min", 0.5}, {"r_max", 0.95}}},
+        {"s6", "s6", {{"d_state", 4}, {"expand", 2}, {"dt_rank", 2}, {"d_conv", 3}}},
+        {"mamba2_gated", "mamba2", {{"d_state", 4}, {"expand", 2}, {"headdim", 4}, {"d_conv", 4}}},
+        {"mamba2_paper", "mamba2", {{"d_state", 4}, {"expand", 1}, {"num_heads", 2}, {"gated_norm", false}}},
+        {"mamba2_no_conv", "mamba2", {{"d_state", 3}, {"expand", 1}, {"headdim", 8}, {"d_conv", 0}}},
+        {"mamba2_lti", "mamba2_lti", {{"d_state", 4}, {"expand", 1}, {"num_heads", 2}}},
+    };
+    for (const char* fn : {"exp", "elu", "softplus", "sigmoid"})
+        for (const char* approx : {"none", "elu"})
+            // ν = exp with the default offsets 4..9 drives g = exp(−e^{n+o}) below the float64 range (the
+            // reference has the same underflow); without the offset every term stays representable.
+            cases.push_back({std::string("norm_") + fn + "_" + approx, "norm_attention",
+                             {{"num_heads", 2}, {"norm_fn", fn}, {"approx_fn", approx}, {"offset", std::string(fn) != "exp"}}});
+    for (const char* init : {"lin", "inv", "real", "legs"})
+        cases.push_back({std::string("s4d_") + init, "s4d", {{"d_state", 6}, {"init", init}}});
+    return cases;
+}
+
+}  // namespace eigenscope::testing
