@@ -53,10 +53,11 @@ HeadStreams MhaBaseImpl::project(const torch::Tensor& u) {
             splitHeads(qkv.narrow(2, 2 * qkDim_, dModel_), heads_)};
 }
 
-HeadStreams MhaBaseImpl::projectWithoutConv(const torch::Tensor& x) {
-    const auto qkv = Wqkv->forward(x);
+HeadStreams MhaBaseImpl::projectWithoutConv(const torch::Tensor& x, bool withValues) {
+    const int64_t rows = withValues ? 2 * qkDim_ + dModel_ : 2 * qkDim_;
+    const auto qkv = torch::nn::functional::linear(x, Wqkv->weight.narrow(0, 0, rows), Wqkv->bias.narrow(0, 0, rows));
     return {splitHeads(qkv.narrow(2, 0, qkDim_), heads_), splitHeads(qkv.narrow(2, qkDim_, qkDim_), heads_),
-            splitHeads(qkv.narrow(2, 2 * qkDim_, dModel_), heads_)};
+            withValues ? splitHeads(qkv.narrow(2, 2 * qkDim_, dModel_), heads_) : torch::Tensor()};
 }
 
 torch::Tensor MhaBaseImpl::output(const torch::Tensor& heads) { return out_proj->forward(mergeHeads(heads)); }

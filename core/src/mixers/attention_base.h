@@ -28,8 +28,8 @@ protected:
     HeadStreams project(const torch::Tensor& u);
     torch::Tensor output(const torch::Tensor& heads);  // (B, H, T, v_dim) → (B, T, d)
     std::string shape() const;                          // "heads 2, head_dim 32, conv 4 full"
-    // q and k as the reference analysis code takes them: Wqkv(x) split into heads, no conv.
-    HeadStreams projectWithoutConv(const torch::Tensor& x);
+    // q and k as the reference analysis code takes them: Wqkv(x) split into heads, no conv; v only if asked.
+    HeadStreams projectWithoutConv(const torch::Tensor& x, bool withValues);
 
     int64_t dModel_, heads_, qkDim_, headDim_, vDim_, convKernel_;
     std::string convType_;

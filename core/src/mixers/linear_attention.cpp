@@ -48,7 +48,7 @@ dsf::Realization LinearAttentionImpl::realize(const torch::Tensor& u) {
 dsf::TransitionTrace LinearAttentionImpl::paperTrace(const torch::Tensor& x) {
     // analysis/eval_eig.py get_eig_att_linear: the same normalizer from the block output, no conv; a zero
     // normalizer is replaced by 2e-23.
-    const auto s = projectWithoutConv(x);
+    const auto s = projectWithoutConv(x, false);
     auto eta = (featureMap(s.q) * featureMap(s.k).cumsum(2)).sum(-1);
     eta = torch::where(eta == 0, torch::full_like(eta, 2e-23), eta);
     return ratioTrace(eta.log(), headDim_ * vDim_);

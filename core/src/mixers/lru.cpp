@@ -47,14 +47,17 @@ torch::Tensor LruImpl::inputMatrix() const {
     return torch::complex(B_re, B_im) * gamma_log.exp().unsqueeze(-1);
 }
 
+dsf::TransitionTrace LruImpl::paperTrace(const torch::Tensor& x) {
+    dsf::TransitionTrace trace;
+    trace.eig = lambda().view({1, 1, 1, dState_}).expand({x.size(0), 1, 1, dState_}).to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity.assign(size_t(dState_), 1);
+    trace.timeInvariant = true;
+    return trace;
+}
+
 torch::Tensor LruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    if (trace) *trace = paperTrace(u);
     const auto lam = lambda();
-    if (trace) {
-        trace->eig = lam.view({1, 1, 1, dState_}).expand({u.size(0), 1, 1, dState_}).to(complexTypeOf(u.scalar_type()));
-        trace->multiplicity.assign(size_t(dState_), 1);
-        trace->timeInvariant = true;
-        trace->firstStep = 0;
-    }
     const auto driven = torch::matmul(u.to(lam.dtype()), inputMatrix().transpose(0, 1));        // (B, T, N)
     const auto lags = torch::arange(u.size(1), u.options()).to(lam.dtype());
     const auto h = fftCausalConv(driven, (lam.log().unsqueeze(-1) * lags).exp());               // λ^k per mode

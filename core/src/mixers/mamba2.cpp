@@ -123,9 +123,9 @@ torch::Tensor SsdBaseImpl::scanTransferNorms(const Streams& s, const torch::Tens
 }
 
 torch::Tensor SsdBaseImpl::rawDtWithoutConv(const torch::Tensor& x) {
-    const auto projected = in_proj->forward(x);
-    const int64_t width = projected.size(2) - (gated_ ? 2 : 1) * dInner_ - 2 * dState_;
-    return projected.narrow(2, projected.size(2) - width, width);
+    const int64_t rows = in_proj->weight.size(0);
+    const int64_t width = rows - (gated_ ? 2 : 1) * dInner_ - 2 * dState_;
+    return torch::nn::functional::linear(x, in_proj->weight.narrow(0, rows - width, width));
 }
 
 std::string SsdBaseImpl::shape() const {

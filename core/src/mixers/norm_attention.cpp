@@ -80,13 +80,15 @@ NormAttentionImpl::Streams NormAttentionImpl::project(const torch::Tensor& u, bo
     if (scaleB_) s.k = s.k * (1.0 / std::sqrt(double(headDim_)));
     auto x = n.transpose(1, 2);  // (B, H, T)
     if (useOffset_) x = x + offset.to(x.dtype()).view({1, heads_, 1});
-    torch::Tensor nu;
-    if (normFn_ == "exp") nu = x.exp();
-    else if (normFn_ == "elu") nu = torch::elu(x);
-    else if (normFn_ == "softplus") nu = torch::softplus(x);
-    else nu = torch::sigmoid(x);
-    s.logGate = -nu;
+    s.logGate = -normalizer(x);
     return s;
+}
+
+torch::Tensor NormAttentionImpl::normalizer(const torch::Tensor& x) const {
+    if (normFn_ == "exp") return x.exp();
+    if (normFn_ == "elu") return torch::elu(x);
+    if (normFn_ == "softplus") return torch::softplus(x);
+    return torch::sigmoid(x);
 }
 
 torch::Tensor NormAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
@@ -119,7 +121,11 @@ dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
 
 dsf::TransitionTrace NormAttentionImpl::paperTrace(const torch::Tensor& x) {
     // analysis/eval_eig.py get_eig_att_norm: g from the block output; a zero g is replaced by 2e-23.
-    auto gate = project(x, false).logGate.exp();
+    const int64_t nStart = dModel_ + 2 * qkDim_;
+    auto n = torch::nn::functional::linear(x, Wvqkn->weight.narrow(0, nStart, heads_), Wvqkn->bias.narrow(0, nStart, heads_))
+                 .transpose(1, 2);
+    if (useOffset_) n = n + offset.to(n.dtype()).view({1, heads_, 1});
+    auto gate = (-normalizer(n)).exp();
     gate = torch::where(gate == 0, torch::full_like(gate, 2e-23), gate);
     return ratioTrace(-gate.log(), headDim_ * vDim_);
 }

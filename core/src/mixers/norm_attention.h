@@ -25,6 +25,7 @@ private:
         torch::Tensor logGate;   // (B, H, T): log g_t = −ν(n_t + o_h)
     };
     Streams project(const torch::Tensor& u, bool convolve = true);
+    torch::Tensor normalizer(const torch::Tensor& x) const;  // ν = norm_fn
 
     int64_t dModel_, heads_, qkDim_, headDim_, vDim_, convKernel_;
     std::string convType_, normFn_, approxFn_;

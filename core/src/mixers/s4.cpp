@@ -42,16 +42,19 @@ torch::Tensor S4Impl::lambdaDiag() const {
 
 torch::Tensor S4Impl::step() const { return log_step.exp().squeeze(0); }
 
-S4Impl::Discrete S4Impl::discretize() const {
-    const auto p = asComplex(P).transpose(0, 1);  // (d, N)
-    const auto A = torch::diag_embed(lambdaDiag()) - p.unsqueeze(-1) * p.conj().unsqueeze(-2);
-    const auto half = (step() / 2).to(A.dtype()).view({dModel_, 1, 1});
+S4Impl::Discrete S4Impl::discretize(bool doublePrecision) const {
+    const auto real = doublePrecision ? torch::kFloat64 : Lambda_re.scalar_type();
+    const auto p = asComplex(P.to(real)).transpose(0, 1);  // (d, N)
+    const auto lambda = torch::complex(Lambda_re.to(real).clamp_max(-1e-4), Lambda_im.to(real)).transpose(0, 1);
+    const auto A = torch::diag_embed(lambda) - p.unsqueeze(-1) * p.conj().unsqueeze(-2);
+    const auto dt = log_step.to(real).exp().squeeze(0);
+    const auto half = (dt / 2).to(A.dtype()).view({dModel_, 1, 1});
     const auto eye = torch::eye(dState_, A.options());
     const auto minus = eye - half * A;
     Discrete out;
     out.Abar = torch::linalg::solve(minus, eye + half * A, true);
-    out.Bbar = torch::linalg::solve(minus, asComplex(B).transpose(0, 1).unsqueeze(-1), true).squeeze(-1) *
-               step().to(A.dtype()).unsqueeze(-1);
+    out.Bbar = torch::linalg::solve(minus, asComplex(B.to(real)).transpose(0, 1).unsqueeze(-1), true).squeeze(-1) *
+               dt.to(A.dtype()).unsqueeze(-1);
     return out;
 }
 
@@ -88,21 +91,25 @@ torch::Tensor S4Impl::transitionEigenvalues() {
     }
     if (key != cachedKey_ || !cachedEig_.defined()) {
         torch::NoGradGuard noGrad;
-        cachedEig_ = torch::linalg::eigvals(discretize().Abar.to(torch::kComplexDouble));
+        // In double precision throughout: Ā is far from normal, and single precision moves its eigenvalues
+        // enough to shift a few percent of them between |λ| bins (bench/RESULTS.md).
+        cachedEig_ = torch::linalg::eigvals(discretize(true).Abar);
         cachedKey_ = key;
     }
     return cachedEig_;
 }
 
+dsf::TransitionTrace S4Impl::paperTrace(const torch::Tensor& x) {
+    dsf::TransitionTrace trace;
+    trace.eig = transitionEigenvalues().to(x.device()).unsqueeze(0).unsqueeze(0).expand({x.size(0), 1, dModel_, dState_})
+                    .to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity.assign(size_t(dState_), 1);
+    trace.timeInvariant = true;
+    return trace;
+}
+
 torch::Tensor S4Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
-    if (trace) {
-        const auto eig = transitionEigenvalues().to(u.device());  // (d, N)
-        trace->eig = eig.unsqueeze(0).unsqueeze(0).expand({u.size(0), 1, dModel_, dState_})
-                         .to(complexTypeOf(u.scalar_type()));
-        trace->multiplicity.assign(size_t(dState_), 1);
-        trace->timeInvariant = true;
-        trace->firstStep = 0;
-    }
+    if (trace) *trace = paperTrace(u);  // input-independent
     const auto K = kernel(u.size(1)).to(u.dtype());
     return fftCausalConv(u, K) + u * D;
 }
@@ -116,7 +123,7 @@ torch::Tensor S4Impl::transferNorms(const torch::Tensor& u, const std::vector<in
 
 dsf::Realization S4Impl::realize(const torch::Tensor& u) {
     const auto ctype = complexTypeOf(u.scalar_type());
-    const auto disc = discretize();
+    const auto disc = discretize(false);
     // The kernel reads C̃ through the truncated generating function, so the recurrence's output row is
     // C̄ = conj(C̃)(I − Ā^{l_max})⁻¹ (paper-models.md §6.1).
     const auto eye = torch::eye(dState_, disc.Abar.options());

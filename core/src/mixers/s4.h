@@ -17,6 +17,8 @@ public:
     static void check(const ModelSpec&, const nlohmann::json&, const std::string&) {}
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    // Time-invariant: the trace depends on x only through its batch size, so no forward pass is run.
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
     torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
@@ -30,7 +32,7 @@ private:
     };
     torch::Tensor lambdaDiag() const;  // (d, N) complex: min(Λ_re, −1e-4) + iΛ_im
     torch::Tensor step() const;        // (d) Δ = exp(log_step)
-    Discrete discretize() const;
+    Discrete discretize(bool doublePrecision) const;
     torch::Tensor kernel(int64_t T) const;  // (d, T) real
     // eig(Ā) per channel (d, N), complex128; recomputed only when a parameter it depends on changed.
     torch::Tensor transitionEigenvalues();

@@ -53,15 +53,18 @@ torch::Tensor S4dImpl::continuousA() const { return torch::complex(-log_A_real.e
 
 torch::Tensor S4dImpl::dtA() const { return continuousA() * log_dt.exp().unsqueeze(-1); }
 
-torch::Tensor S4dImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+dsf::TransitionTrace S4dImpl::paperTrace(const torch::Tensor& x) {
     const auto lambda = dtA().exp();
-    if (trace) {
-        trace->eig = torch::cat({lambda, lambda.conj()}, 1).unsqueeze(0).unsqueeze(0)
-                         .expand({u.size(0), 1, dModel_, dState_}).to(complexTypeOf(u.scalar_type()));
-        trace->multiplicity.assign(size_t(dState_), 1);
-        trace->timeInvariant = true;
-        trace->firstStep = 0;
-    }
+    dsf::TransitionTrace trace;
+    trace.eig = torch::cat({lambda, lambda.conj()}, 1).unsqueeze(0).unsqueeze(0)
+                    .expand({x.size(0), 1, dModel_, dState_}).to(complexTypeOf(x.scalar_type()));
+    trace.multiplicity.assign(size_t(dState_), 1);
+    trace.timeInvariant = true;
+    return trace;
+}
+
+torch::Tensor S4dImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    if (trace) *trace = paperTrace(u);
     return fftCausalConv(u, kernel(u.size(1)).to(u.dtype())) + u * D;
 }
 

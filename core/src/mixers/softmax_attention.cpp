@@ -9,12 +9,9 @@ SoftmaxAttentionImpl::SoftmaxAttentionImpl(const ModelSpec& spec, const nlohmann
 
 torch::Tensor SoftmaxAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     auto s = project(u);
-    const auto q = s.q * (1.0 / std::sqrt(double(headDim_)));
-    const int64_t T = u.size(1);
-    const auto future = torch::ones({T, T}, u.options().dtype(torch::kBool)).triu(1);
-    const auto weights = torch::matmul(q, s.k.transpose(-1, -2)).masked_fill(future, -INFINITY).softmax(-1);
-    if (trace) *trace = ratioTrace(streamingLogNormalizer(q, s.k), T * vDim_);
-    return output(torch::matmul(weights, s.v));
+    const auto streamed = streamingSoftmax(s.q * (1.0 / std::sqrt(double(headDim_))), s.k, s.v);
+    if (trace) *trace = ratioTrace(streamed.logNormalizer, u.size(1) * vDim_);  // the normalizer forward divided by
+    return output(streamed.output);
 }
 
 dsf::Realization SoftmaxAttentionImpl::realize(const torch::Tensor& u) {
@@ -47,16 +44,19 @@ dsf::TransitionTrace SoftmaxAttentionImpl::paperTrace(const torch::Tensor& x) {
     // analysis/eval_eig.py get_eig_att_softmax: unscaled scores, future entries multiplied by 0 (so the row
     // maximum m_t includes those zeros and each adds exp(0) = 1 to the row-normalized sum ν_t), and
     // λ_t = ν_{t-1}/ν_t · exp(m_{t-1} − m_t).
-    const auto s = projectWithoutConv(x);
+    // Streamed: m_t = max(max_{j≤t} s_tj, 0) while masked zeros remain (t < T−1), and
+    // ν_t = exp(logsumexp_{j≤t} s_tj − m_t) + (T−1−t).
+    const auto s = projectWithoutConv(x, false);
     const int64_t T = x.size(1);
-    const auto past = torch::ones({T, T}, x.options().dtype(torch::kBool)).tril();
-    const auto scores = torch::matmul(s.q, s.k.transpose(-1, -2)) * past;         // (B, H, T, T)
-    const auto rowMax = std::get<0>(scores.max(-1));                               // (B, H, T)
-    const auto normalized = (scores - rowMax.unsqueeze(-1) * past).exp();           // future entries: exp(0)
-    const auto nu = normalized.sum(-1);
+    const auto streamed = streamingSoftmax(s.q, s.k, torch::Tensor());
+    const auto causalMax = streamed.rowMax.to(torch::kFloat64);
+    const auto hasMaskedZeros = torch::arange(T, causalMax.options()) < double(T - 1);
+    const auto rowMax = torch::where(hasMaskedZeros, causalMax.clamp_min(0.0), causalMax);
+    const auto zeros = double(T - 1) - torch::arange(T, causalMax.options());
+    const auto nu = (streamed.logNormalizer.to(torch::kFloat64) - rowMax).exp() + zeros;
     const auto logRatio = (nu.narrow(2, 0, T - 1) / nu.narrow(2, 1, T - 1)).log() + rowMax.narrow(2, 0, T - 1) -
                           rowMax.narrow(2, 1, T - 1);
-    return logRatioTrace(logRatio, T * vDim_);
+    return logRatioTrace(logRatio.to(x.scalar_type()), T * vDim_);
 }
 
 torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
@@ -70,9 +70,14 @@ torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const 
 }
 
 torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block) {
+    return streamingSoftmax(q, k, torch::Tensor(), block).logNormalizer;
+}
+
+StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block) {
     const int64_t T = q.size(2);
     auto runningMax = torch::full({q.size(0), q.size(1), T}, -INFINITY, q.options());
     auto runningSum = torch::zeros({q.size(0), q.size(1), T}, q.options());
+    auto out = v.defined() ? torch::zeros({q.size(0), q.size(1), T, v.size(3)}, v.options()) : torch::Tensor();
     const auto positions = torch::arange(T, q.options().dtype(torch::kLong));
     for (int64_t start = 0; start < T; start += block) {
         const int64_t len = std::min(block, T - start);
@@ -85,11 +90,17 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
         auto maxSlice = runningMax.narrow(2, start, T - start);
         auto sumSlice = runningSum.narrow(2, start, T - start);
         const auto newMax = torch::maximum(maxSlice, std::get<0>(scores.max(-1)));
-        const auto newSum = sumSlice * (maxSlice - newMax).exp() + (scores - newMax.unsqueeze(-1)).exp().sum(-1);
+        const auto rescale = (maxSlice - newMax).exp();
+        const auto weights = (scores - newMax.unsqueeze(-1)).exp();
+        sumSlice.copy_(sumSlice * rescale + weights.sum(-1));
         maxSlice.copy_(newMax);
-        sumSlice.copy_(newSum);
+        if (out.defined()) {
+            auto outSlice = out.narrow(2, start, T - start);
+            outSlice.copy_(outSlice * rescale.unsqueeze(-1) + torch::matmul(weights, v.narrow(2, start, len)));
+        }
     }
-    return runningMax + runningSum.log();
+    if (out.defined()) out = out / runningSum.unsqueeze(-1);
+    return {out, runningMax + runningSum.log(), runningMax};
 }
 
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity) {

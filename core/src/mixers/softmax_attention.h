@@ -20,8 +20,15 @@ protected:
     torch::Tensor run(const torch::Tensor& u, dsf::TransitionTrace* trace) override;
 };
 
-// log η_t = logsumexp_{j≤t}(q_t·k_j) for scaled q, streamed over key blocks so memory stays O(B·H·T·block).
-// q, k: (B, H, T, D) → (B, H, T).
+// Causal softmax attention streamed over key blocks (online softmax), so memory stays O(B·H·T·block).
+// q is already scaled. q, k: (B, H, T, D); v: (B, H, T, Dv) or undefined.
+struct StreamedSoftmax {
+    torch::Tensor output;         // (B, H, T, Dv), undefined without v
+    torch::Tensor logNormalizer;  // log η_t = logsumexp_{j≤t}(q_t·k_j), (B, H, T)
+    torch::Tensor rowMax;         // max_{j≤t} q_t·k_j, (B, H, T)
+};
+StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                 int64_t block = 256);
 torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block = 256);
 
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).

@@ -36,71 +36,6 @@ void report(const AnalysisOptions& o, double fraction, const std::string& stage)
     if (o.progress) o.progress(fraction, stage);
 }
 
-std::vector<std::complex<double>> toVector(const torch::Tensor& eig) {
-    const auto c = eig.to(torch::kCPU, torch::kComplexDouble).contiguous();
-    const auto* data = c.data_ptr<c10::complex<double>>();
-    std::vector<std::complex<double>> out(size_t(c.numel()));
-    for (size_t i = 0; i < out.size(); ++i) out[i] = {data[i].real(), data[i].imag()};
-    return out;
-}
-
-std::vector<double> toDoubles(const torch::Tensor& t) {
-    const auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-// Mean and population std over the batch of (B, H, n) percentages.
-void batchMoments(const std::vector<double>& values, int64_t B, int64_t H, int64_t n, std::vector<double>& mean,
-                  std::vector<double>& stddev) {
-    mean.assign(size_t(H * n), 0.0);
-    stddev.assign(size_t(H * n), 0.0);
-    for (int64_t i = 0; i < H * n; ++i) {
-        double sum = 0, sumSq = 0;
-        for (int64_t b = 0; b < B; ++b) {
-            const double v = values[size_t(b * H * n + i)];
-            sum += v;
-            sumSq += v * v;
-        }
-        mean[size_t(i)] = sum / double(B);
-        stddev[size_t(i)] = std::sqrt(std::max(0.0, sumSq / double(B) - mean[size_t(i)] * mean[size_t(i)]));
-    }
-}
-
-LayerSpectrum summarize(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& o,
-                        int64_t maxLag, const std::vector<int64_t>& gaps) {
-    LayerSpectrum layer;
-    layer.mixer = mixer;
-    layer.batch = trace.eig.size(0);
-    layer.steps = trace.eig.size(1);
-    layer.heads = trace.eig.size(2);
-    layer.modes = trace.eig.size(3);
-    layer.firstStep = trace.firstStep;
-    layer.timeInvariant = trace.timeInvariant;
-    layer.multiplicity = trace.multiplicity;
-    layer.eig = toVector(trace.eig);
-    const bool closed = o.mode == "paper";
-    layer.bins = binPercentages(layer, o.binEdges, closed);
-    batchMoments(layer.bins, layer.batch, layer.heads, int64_t(o.binEdges.size()) - 1, layer.binsMean, layer.binsStd);
-    if (o.phaseEdges.size() >= 2) {
-        const auto phase = binPercentages(layer, o.phaseEdges, closed, true);
-        batchMoments(phase, layer.batch, layer.heads, int64_t(o.phaseEdges.size()) - 1, layer.phaseBinsMean,
-                     layer.phaseBinsStd);
-    }
-    const auto eigAbs = trace.eig.abs().to(torch::kCPU, torch::kFloat64);
-    const auto decay = spectra::decayCurves(eigAbs, trace.timeInvariant, maxLag);
-    layer.decay = toDoubles(decay);
-    layer.metrics = spectra::headMetrics(eigAbs, o.nearCircle);
-    const auto horizon = spectra::horizons(decay, o.epsilon);
-    int64_t longest = 0;
-    for (int64_t h = 0; h < layer.heads; ++h) {
-        layer.metrics[size_t(h)].horizon = horizon[size_t(h)];
-        layer.metrics[size_t(h)].alignment = spectra::alignment(gaps, horizon[size_t(h)]);
-        longest = (longest < 0 || horizon[size_t(h)] < 0) ? -1 : std::max(longest, horizon[size_t(h)]);
-    }
-    layer.alignment = spectra::alignment(gaps, longest);
-    return layer;
-}
-
 // ‖Φ(s+k, s)‖ for k = 0..maxLag: (B, H, S, T) norms → (H, S, maxLag + 1), mean over the batch, NaN past T.
 std::vector<double> impulseCurves(const torch::Tensor& norms, const std::vector<int64_t>& sources, int64_t maxLag) {
     const auto mean = norms.to(torch::kCPU, torch::kFloat64).mean(0);  // (H, S, T)
@@ -110,7 +45,7 @@ std::vector<double> impulseCurves(const torch::Tensor& norms, const std::vector<
         const int64_t len = std::min(maxLag + 1, T - sources[size_t(i)]);
         out.select(1, i).narrow(1, 0, len).copy_(mean.select(1, i).narrow(1, sources[size_t(i)], len));
     }
-    return toDoubles(out);
+    return spectra::toDoubles(out);
 }
 
 }  // namespace
@@ -208,14 +143,14 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
             next = block->forward(x);
             trace = block->mixer().paperTrace(next);  // the reference reads layer l's output (eval_eig.py)
         }
-        LayerSpectrum layer = summarize(spec.blocks[l].mixer.type, trace, o, result.maxLag, built.gaps);
+        LayerSpectrum layer = spectra::summarizeTrace(spec.blocks[l].mixer.type, trace, o, result.maxLag, built.gaps);
         if (!o.impulseSources.empty())
             layer.impulse = impulseCurves(block->mixer().transferNorms(mixerInput, o.impulseSources), o.impulseSources,
                                           result.maxLag);
         if (o.impulseMap) {
             std::vector<int64_t> all(static_cast<size_t>(T));
             for (int64_t t = 0; t < T; ++t) all[size_t(t)] = t;
-            layer.impulseMap = toDoubles(block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0));
+            layer.impulseMap = spectra::toDoubles(block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0));
         }
         result.layers.push_back(std::move(layer));
         x = next;
@@ -224,7 +159,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         report(o, double(blocks.size()) / steps, "influence");
         checkCancel(o);
         const auto f = [&](const torch::Tensor& e) { return module->forwardFromEmbeddings(e); };
-        result.influence = toDoubles(spectra::influenceMap(f, embeddings.select(0, 0), o.influenceProbes, input.seed));
+        result.influence = spectra::toDoubles(spectra::influenceMap(f, embeddings.select(0, 0), o.influenceProbes, input.seed));
     }
     int64_t longest = 0;
     for (const auto& layer : result.layers)

@@ -1,5 +1,6 @@
 #include "spectra/statistics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -19,6 +20,7 @@ torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64
     const auto cumulative = torch::cat({torch::zeros_like(logs.narrow(1, 0, 1)), logs.cumsum(1)}, 1);  // (B, T+1, H, K)
     curves.select(1, 0).fill_(1.0);
     for (int64_t k = 1; k <= std::min(maxLag, steps); ++k) {
+        // Window sums as differences of the cumulative log; the slowest mode of each window counts.
         const auto windows = cumulative.narrow(1, k, steps + 1 - k) - cumulative.narrow(1, 0, steps + 1 - k);
         curves.select(1, k).copy_(windows.amax(3).exp().mean(std::vector<int64_t>{0, 1}));
     }
@@ -67,6 +69,75 @@ double alignment(const std::vector<int64_t>& gaps, int64_t horizon) {
     int64_t within = 0;
     for (int64_t g : gaps) within += (horizon < 0 || g <= horizon);
     return double(within) / double(gaps.size());
+}
+
+std::vector<std::complex<double>> toVector(const torch::Tensor& eig) {
+    const auto c = eig.to(torch::kCPU, torch::kComplexDouble).contiguous();
+    const auto* data = c.data_ptr<c10::complex<double>>();
+    std::vector<std::complex<double>> out(size_t(c.numel()));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = {data[i].real(), data[i].imag()};
+    return out;
+}
+
+std::vector<double> toDoubles(const torch::Tensor& t) {
+    const auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// Mean and population std over the batch of (B, H, n) percentages.
+namespace {
+
+void batchMoments(const std::vector<double>& values, int64_t B, int64_t H, int64_t n, std::vector<double>& mean,
+                  std::vector<double>& stddev) {
+    mean.assign(size_t(H * n), 0.0);
+    stddev.assign(size_t(H * n), 0.0);
+    for (int64_t i = 0; i < H * n; ++i) {
+        double sum = 0, sumSq = 0;
+        for (int64_t b = 0; b < B; ++b) {
+            const double v = values[size_t(b * H * n + i)];
+            sum += v;
+            sumSq += v * v;
+        }
+        mean[size_t(i)] = sum / double(B);
+        stddev[size_t(i)] = std::sqrt(std::max(0.0, sumSq / double(B) - mean[size_t(i)] * mean[size_t(i)]));
+    }
+}
+
+}  // namespace
+
+LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& o,
+                        int64_t maxLag, const std::vector<int64_t>& gaps) {
+    LayerSpectrum layer;
+    layer.mixer = mixer;
+    layer.batch = trace.eig.size(0);
+    layer.steps = trace.eig.size(1);
+    layer.heads = trace.eig.size(2);
+    layer.modes = trace.eig.size(3);
+    layer.firstStep = trace.firstStep;
+    layer.timeInvariant = trace.timeInvariant;
+    layer.multiplicity = trace.multiplicity;
+    layer.eig = toVector(trace.eig);
+    const bool closed = o.mode == "paper";
+    layer.bins = binPercentages(layer, o.binEdges, closed);
+    batchMoments(layer.bins, layer.batch, layer.heads, int64_t(o.binEdges.size()) - 1, layer.binsMean, layer.binsStd);
+    if (o.phaseEdges.size() >= 2) {
+        const auto phase = binPercentages(layer, o.phaseEdges, closed, true);
+        batchMoments(phase, layer.batch, layer.heads, int64_t(o.phaseEdges.size()) - 1, layer.phaseBinsMean,
+                     layer.phaseBinsStd);
+    }
+    const auto eigAbs = trace.eig.abs().to(torch::kCPU, torch::kFloat64);
+    const auto decay = decayCurves(eigAbs, trace.timeInvariant, maxLag);
+    layer.decay = toDoubles(decay);
+    layer.metrics = headMetrics(eigAbs, o.nearCircle);
+    const auto horizon = horizons(decay, o.epsilon);
+    int64_t longest = 0;
+    for (int64_t h = 0; h < layer.heads; ++h) {
+        layer.metrics[size_t(h)].horizon = horizon[size_t(h)];
+        layer.metrics[size_t(h)].alignment = alignment(gaps, horizon[size_t(h)]);
+        longest = (longest < 0 || horizon[size_t(h)] < 0) ? -1 : std::max(longest, horizon[size_t(h)]);
+    }
+    layer.alignment = alignment(gaps, longest);
+    return layer;
 }
 
 }  // namespace eigenscope::spectra

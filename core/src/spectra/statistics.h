@@ -20,4 +20,12 @@ std::vector<HeadMetrics> headMetrics(const torch::Tensor& eigAbs, double nearCir
 // Fraction of the gaps g with g ≤ horizon (−1: beyond the curve, counted as within); NaN without gaps.
 double alignment(const std::vector<int64_t>& gaps, int64_t horizon);
 
+// Everything the analysis reports about one layer's trace: eigenvalues, bins (closed in paper mode), metrics,
+// decay, horizons, alignment.
+LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& options,
+                             int64_t maxLag, const std::vector<int64_t>& gaps);
+
+std::vector<std::complex<double>> toVector(const torch::Tensor& eig);
+std::vector<double> toDoubles(const torch::Tensor& t);
+
 }  // namespace eigenscope::spectra
