@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# eigenscope-cli analyze on every preset in both modes writes the JSON, NPZ and CSV outputs; bad input fails
+# with a one-line reason. Usage: cli_analyze_test.sh PATH/TO/eigenscope-cli
+set -euo pipefail
+cli=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+presets=$("$cli" presets | cut -d' ' -f1)
+[ -n "$presets" ] || fail "no presets listed"
+count=0
+for preset in $presets; do
+  for mode in corrected paper; do
+    out="$work/$preset-$mode"
+    "$cli" analyze "preset:$preset" --mode "$mode" --batch 2 --seq-len 32 --init --impulse 0,5 \
+      --json "$out.json" --npz "$out.npz" --csv "$out.csv" > "$out.txt" 2> "$out.err" || fail "$preset $mode: $(cat "$out.err")"
+    grep -q '"bins_mean"' "$out.json" || fail "$preset $mode: JSON without bins_mean"
+    grep -q '"init"' "$out.json" || fail "$preset $mode: JSON without the init result"
+    grep -q "\"mode\": \"$mode\"" "$out.json" || fail "$preset $mode: JSON with the wrong mode"
+    [ "$(head -c 2 "$out.npz")" = "PK" ] || fail "$preset $mode: NPZ is not a zip archive"
+    grep -q "layer1_eig.npy" "$out.npz" || fail "$preset $mode: NPZ without layer1_eig"
+    grep -q "init_layer0_bins_mean.npy" "$out.npz" || fail "$preset $mode: NPZ without the init arrays"
+    for table in bins metrics decay eigenvalues; do
+      [ -s "$out.csv/$table.csv" ] || fail "$preset $mode: missing $table.csv"
+    done
+    grep -q "^init,1,0," "$out.csv/bins.csv" || fail "$preset $mode: bins.csv without init rows"
+    count=$((count + 1))
+  done
+done
+
+"$cli" analyze preset:cpu-paper-mqar-mamba2 --batch 1 --seq-len 16 --json - | grep -q '"layers"' || fail "--json - prints nothing"
+printf 'not numpy' > "$work/bad.npy"
+if "$cli" analyze preset:cpu-paper-mqar-mamba2 --input "tokens:$work/bad.npy" 2> "$work/bad.err"; then
+  fail "a corrupt input file was accepted"
+fi
+grep -q "bad.npy: not a .npy file" "$work/bad.err" || fail "unclear error: $(cat "$work/bad.err")"
+[ "$(wc -l < "$work/bad.err")" -eq 1 ] || fail "the error is not one line"
+echo "cli analyze: $count preset × mode runs wrote JSON, NPZ and CSV"
