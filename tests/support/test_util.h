@@ -1,9 +1,12 @@
 // Helpers shared by the core tests: error measures and eigenvalue multiset matching.
 #pragma once
 
+#include "eigenscope/error.h"
+
 #include <torch/torch.h>
 
 #include <complex>
+#include <string>
 #include <vector>
 
 namespace eigenscope::testing {
@@ -34,6 +37,17 @@ inline double multisetDistance(std::vector<std::complex<double>> a, std::vector<
         b.erase(b.begin() + long(best));
     }
     return worst;
+}
+
+// The message of the eigenscope::Error that `f` throws, or "" when it throws none.
+template <typename F>
+std::string errorOf(F f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
 }
 
 }  // namespace eigenscope::testing

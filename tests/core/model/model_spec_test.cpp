@@ -3,10 +3,14 @@
 #include "eigenscope/model_spec.h"
 #include "eigenscope/presets.h"
 
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 namespace eigenscope {
 namespace {
+
+using testing::errorOf;
 
 ModelSpec smallSpec() {
     return specFromJsonText(R"({"d_model": 16, "vocab_size": 32, "num_layers": 2,
@@ -15,15 +19,6 @@ ModelSpec smallSpec() {
 }
 
 // The message of the Error that `f` throws ("" when it throws none).
-template <typename F>
-std::string errorOf(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 TEST(ModelSpec, EveryPresetRoundTripsThroughJson) {
     for (const auto& preset : listPresets()) {

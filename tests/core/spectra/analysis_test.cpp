@@ -20,19 +20,12 @@
 namespace eigenscope {
 namespace {
 
+using testing::errorOf;
+
 std::string tempPath(const std::string& name) {
     return (std::filesystem::temp_directory_path() / ("eigenscope_test_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
-template <typename F>
-std::string errorOf(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // q = k = v = u for a one-head softmax attention of width 2.
 std::shared_ptr<MixerImpl> identitySoftmax() {
