@@ -53,6 +53,14 @@ inline std::vector<MixerCase> mixerCases() {
         {"mamba2_paper", "mamba2", {{"d_state", 4}, {"expand", 1}, {"num_heads", 2}, {"gated_norm", false}}},
         {"mamba2_no_conv", "mamba2", {{"d_state", 3}, {"expand", 1}, {"headdim", 8}, {"d_conv", 0}}},
         {"mamba2_lti", "mamba2_lti", {{"d_state", 4}, {"expand", 1}, {"num_heads", 2}}},
+        {"rglru", "rglru", {{"num_heads", 2}, {"min_rad", 0.5}}},
+        {"rglru_wide", "rglru", {{"lru_width", 12}, {"num_heads", 3}, {"conv1d_temporal_width", 2}}},
+        {"qlstm_reversed", "qlstm", {{"expansion_factor", 1.5}}},
+        {"qlstm_sigmoid", "qlstm", {{"reversed", false}, {"kernel_size", 2}}},
+        {"retnet", "retnet", {{"num_heads", 2}}},
+        {"retnet_h1", "retnet", {{"num_heads", 1}, {"expand_k", 0.5}, {"expand_v", 1.0}}},
+        {"gla", "gla", {{"num_heads", 2}, {"expand_k", 1.0}, {"gate_low_rank_dim", 3}}},
+        {"gla_defaults", "gla", {{"num_heads", 2}, {"gate_logit_normalizer", 4.0}}},
     };
     for (const char* fn : {"exp", "elu", "softplus", "sigmoid"})
         for (const char* approx : {"none", "elu"})

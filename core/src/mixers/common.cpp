@@ -53,6 +53,29 @@ torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor&
     return torch::cat(outputs, 2);
 }
 
+torch::Tensor channelScan(const torch::Tensor& logDecay, const torch::Tensor& x) {
+    // Each channel is a head of width one for the chunked scan.
+    const auto perChannel = x.transpose(1, 2).unsqueeze(-1);  // (B, C, T, 1)
+    const auto ones = torch::ones_like(perChannel);
+    return chunkedDecayAttention(ones, ones, perChannel, logDecay.transpose(1, 2)).squeeze(-1).transpose(1, 2);
+}
+
+torch::Tensor channelTransferNorms(const torch::Tensor& logDecay, const torch::Tensor& inScale,
+                                   const torch::Tensor& outScale, const std::vector<int64_t>& sources) {
+    const int64_t T = logDecay.size(1);
+    const auto cum = logDecay.cumsum(1);
+    auto out = torch::zeros({logDecay.size(0), logDecay.size(2), int64_t(sources.size()), T}, logDecay.options());
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const int64_t src = sources[i];
+        if (src < 0 || src >= T) throw std::out_of_range("impulse source outside [0, T)");
+        const int64_t len = T - src;
+        const auto phi = outScale.narrow(1, src, len) * (cum.narrow(1, src, len) - cum.select(1, src).unsqueeze(1)).exp() *
+                         inScale.select(1, src).unsqueeze(1);  // (B, len, C)
+        out.select(2, int64_t(i)).narrow(2, src, len).copy_(phi.abs().transpose(1, 2));
+    }
+    return out;
+}
+
 torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel) {
     const int64_t T = x.size(1);
     int64_t n = 1;

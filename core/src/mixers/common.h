@@ -23,6 +23,14 @@ torch::Tensor mergeHeads(const torch::Tensor& x);
 torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                     const torch::Tensor& logDecay, int64_t chunk = 64);
 
+// Per-channel linear recurrence h_t = exp(a_t) h_{t-1} + x_t with a ≤ 0: logDecay, x: (B, T, C) → (B, T, C).
+torch::Tensor channelScan(const torch::Tensor& logDecay, const torch::Tensor& x);
+
+// ‖Φ(t, s)‖ of per-channel scalar systems Φ(t, s) = out_t exp(Σ_{j=s+1..t} a_j) in_s: (B, C, S, T).
+// logDecay, inScale, outScale: (B, T, C).
+torch::Tensor channelTransferNorms(const torch::Tensor& logDecay, const torch::Tensor& inScale,
+                                   const torch::Tensor& outScale, const std::vector<int64_t>& sources);
+
 // Causal convolution y_t = Σ_{j≤t} K_{t-j} x_j per channel via FFT. x: (B, T, C); kernel: (C, T). Real or complex.
 torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel);
 

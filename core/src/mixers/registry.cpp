@@ -2,11 +2,15 @@
 
 #include "eigenscope/error.h"
 #include "eigenscope/mixers.h"
+#include "mixers/gla.h"
 #include "mixers/linear_attention.h"
 #include "mixers/lru.h"
 #include "mixers/mamba2.h"
 #include "mixers/mamba2_lti.h"
 #include "mixers/norm_attention.h"
+#include "mixers/qlstm.h"
+#include "mixers/retnet.h"
+#include "mixers/rglru.h"
 #include "mixers/s4.h"
 #include "mixers/s4d.h"
 #include "mixers/s6.h"
@@ -40,6 +44,10 @@ std::vector<MixerEntry> buildRegistry() {
         entry<S6Impl>("s6", "Mamba-1 selective SSM; λ = exp(Δ_{t,c} A_{c,n})", &S6Impl::check),
         entry<Mamba2Impl>("mamba2", "Mamba-2 SSD, one A per head; λ = exp(Δ_{t,h} A_h)", &Mamba2Impl::check),
         entry<Mamba2LtiImpl>("mamba2_lti", "pseudo-LTI SSD ablation; λ = exp(−softplus(A_h))", &Mamba2LtiImpl::check),
+        entry<RgLruImpl>("rglru", "Griffin/Hawk real-gated LRU; λ = exp(−8 r_t softplus(a_param))", &RgLruImpl::check),
+        entry<QLstmImpl>("qlstm", "quasi-LSTM; λ = σ(f_t) or exp(−relu(a) softplus(f_t))", &QLstmImpl::check),
+        entry<RetNetImpl>("retnet", "multi-scale retention; λ = γ_h = 1 − 2^(−5−h), time-invariant", &RetNetImpl::check),
+        entry<GlaImpl>("gla", "gated linear attention; λ = σ(g_t)^(1/16) per key channel", &GlaImpl::check),
     };
 }
 
