@@ -61,6 +61,10 @@ inline std::vector<MixerCase> mixerCases() {
         {"retnet_h1", "retnet", {{"num_heads", 1}, {"expand_k", 0.5}, {"expand_v", 1.0}}},
         {"gla", "gla", {{"num_heads", 2}, {"expand_k", 1.0}, {"gate_low_rank_dim", 3}}},
         {"gla_defaults", "gla", {{"num_heads", 2}, {"gate_logit_normalizer", 4.0}}},
+        {"deltanet", "deltanet", {{"num_heads", 2}, {"conv_size", 3}}},
+        {"deltanet_negative", "deltanet", {{"num_heads", 2}, {"conv_size", 0}, {"allow_neg_eigval", true}}},
+        {"gated_deltanet", "gated_deltanet", {{"num_heads", 2}, {"head_dim", 3}, {"expand_v", 1.0}}},
+        {"gated_deltanet_negative", "gated_deltanet", {{"num_heads", 1}, {"allow_neg_eigval", true}, {"expand_v", 0.5}}},
     };
     for (const char* fn : {"exp", "elu", "softplus", "sigmoid"})
         for (const char* approx : {"none", "elu"})

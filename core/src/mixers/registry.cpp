@@ -2,6 +2,7 @@
 
 #include "eigenscope/error.h"
 #include "eigenscope/mixers.h"
+#include "mixers/delta_net.h"
 #include "mixers/gla.h"
 #include "mixers/linear_attention.h"
 #include "mixers/lru.h"
@@ -48,6 +49,9 @@ std::vector<MixerEntry> buildRegistry() {
         entry<QLstmImpl>("qlstm", "quasi-LSTM; λ = σ(f_t) or exp(−relu(a) softplus(f_t))", &QLstmImpl::check),
         entry<RetNetImpl>("retnet", "multi-scale retention; λ = γ_h = 1 − 2^(−5−h), time-invariant", &RetNetImpl::check),
         entry<GlaImpl>("gla", "gated linear attention; λ = σ(g_t)^(1/16) per key channel", &GlaImpl::check),
+        entry<DeltaNetImpl>("deltanet", "DeltaNet; Λ_t = I − β_t k kᵀ: eigenvalues 1 and 1 − β_t", checkDeltaRule),
+        entry<GatedDeltaNetImpl>("gated_deltanet", "Gated DeltaNet; Λ_t = α_t(I − β_t k kᵀ): α_t and α_t(1 − β_t)",
+                                 checkDeltaRule),
     };
 }
 

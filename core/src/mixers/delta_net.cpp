@@ -1,0 +1,137 @@
+#include "mixers/delta_net.h"
+
+#include "eigenscope/error.h"
+#include "mixers/attention_base.h"
+#include "mixers/common.h"
+
+#include <cmath>
+
+namespace eigenscope::mixers {
+
+std::vector<OptionSpec> deltaRuleOptions(bool gated) {
+    return {intOption("num_heads", gated ? 6 : 4, 1, 1024, "heads"),
+            intOption("head_dim", 0, 0, 4096, "key width per head (0: d_model/num_heads)"),
+            floatOption("expand_v", gated ? 2.0 : 1.0, 0.125, 8.0, "value width per head = expand_v·head_dim"),
+            intOption("conv_size", 4, 0, 64, "short causal conv (with SiLU) on q, k, v; 0 for none"),
+            boolOption("allow_neg_eigval", false, "β ∈ (0, 2): the eigenvalue α(1 − β) may be negative")};
+}
+
+void checkDeltaRule(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
+    if (optInt(o, "head_dim") == 0 && spec.dModel % optInt(o, "num_heads") != 0)
+        throw Error(where + ".num_heads: " + std::to_string(optInt(o, "num_heads")) + " does not divide d_model=" +
+                    std::to_string(spec.dModel));
+}
+
+DeltaRuleImpl::DeltaRuleImpl(const ModelSpec& spec, const nlohmann::json& o, bool gated)
+    : dModel_(spec.dModel),
+      heads_(optInt(o, "num_heads")),
+      headK_(optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / optInt(o, "num_heads")),
+      headV_(std::max<int64_t>(1, int64_t(double(headK_) * optFloat(o, "expand_v")))),
+      convKernel_(optInt(o, "conv_size")),
+      gated_(gated),
+      negativeEigenvalues_(optBool(o, "allow_neg_eigval")) {
+    using torch::nn::Linear, torch::nn::LinearOptions;
+    const int64_t keyDim = heads_ * headK_, valueDim = heads_ * headV_;
+    q_proj = register_module("q_proj", Linear(LinearOptions(dModel_, keyDim).bias(false)));
+    k_proj = register_module("k_proj", Linear(LinearOptions(dModel_, keyDim).bias(false)));
+    v_proj = register_module("v_proj", Linear(LinearOptions(dModel_, valueDim).bias(false)));
+    b_proj = register_module("b_proj", Linear(LinearOptions(dModel_, heads_).bias(false)));
+    if (gated) {
+        a_proj = register_module("a_proj", Linear(LinearOptions(dModel_, heads_).bias(false)));
+        // gated_deltanet.py: A ~ U(0, 16), A_log = log A; dt_bias = softplus⁻¹(log-uniform dt in [1e-3, 0.1]).
+        A_log = register_parameter("A_log", torch::empty({heads_}).uniform_(1e-4, 16.0).log());
+        dt_bias = register_parameter("dt_bias", inverseSoftplus(sampleLogUniformDt(heads_, 1e-3, 0.1, 1e-4)).to(torch::kFloat32));
+        g_proj = register_module("g_proj", Linear(LinearOptions(dModel_, valueDim).bias(false)));
+    }
+    if (convKernel_ > 0) {
+        q_conv1d = register_module("q_conv1d", makeCausalConv(keyDim, convKernel_));
+        k_conv1d = register_module("k_conv1d", makeCausalConv(keyDim, convKernel_));
+        v_conv1d = register_module("v_conv1d", makeCausalConv(valueDim, convKernel_));
+    }
+    o_norm = register_module("o_norm", std::make_shared<torch::nn::Module>());
+    normWeight = o_norm->register_parameter("weight", torch::ones({headV_}));
+    o_proj = register_module("o_proj", Linear(LinearOptions(valueDim, dModel_).bias(false)));
+}
+
+std::string DeltaRuleImpl::describe() const {
+    return std::string(gated_ ? "gated_deltanet" : "deltanet") + " (heads " + std::to_string(heads_) + ", d_k " +
+           std::to_string(headK_) + ", d_v " + std::to_string(headV_) +
+           (convKernel_ > 0 ? ", conv " + std::to_string(convKernel_) : std::string()) +
+           (negativeEigenvalues_ ? ", β ∈ (0, 2))" : ")");
+}
+
+DeltaRuleImpl::Streams DeltaRuleImpl::project(const torch::Tensor& u) {
+    const auto stream = [&](torch::nn::Linear& proj, torch::nn::Conv1d& conv) {
+        const auto x = proj->forward(u);
+        return torch::silu(convKernel_ > 0 ? causalConv(conv, x) : x);
+    };
+    Streams s;
+    const auto unit = [](const torch::Tensor& x) { return x / x.norm(2, -1, true).clamp_min(1e-6); };
+    s.q = unit(splitHeads(stream(q_proj, q_conv1d), heads_)) * (1.0 / std::sqrt(double(headK_)));
+    s.k = unit(splitHeads(stream(k_proj, k_conv1d), heads_));
+    s.v = splitHeads(stream(v_proj, v_conv1d), heads_);
+    s.beta = torch::sigmoid(b_proj->forward(u)).transpose(1, 2) * (negativeEigenvalues_ ? 2.0 : 1.0);
+    if (gated_) {
+        s.logAlpha = (-A_log.exp() * torch::softplus(a_proj->forward(u) + dt_bias)).transpose(1, 2);
+        s.g = splitHeads(g_proj->forward(u), heads_);
+    } else {
+        s.logAlpha = torch::zeros_like(s.beta);
+    }
+    return s;
+}
+
+torch::Tensor DeltaRuleImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
+    // o_norm: RMSNorm per head (eps 1e-5); gated: FusedRMSNormGated, rmsnorm(o)·weight·SiLU(g).
+    auto normed = o * torch::rsqrt(o.pow(2).mean(-1, true) + 1e-5) * normWeight;
+    if (gated_) normed = normed * torch::silu(g);
+    return o_proj->forward(mergeHeads(normed));
+}
+
+torch::Tensor DeltaRuleImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto s = project(u);
+    const auto alpha = s.logAlpha.exp();
+    if (trace) {
+        trace->eig = torch::stack({alpha, alpha * (1.0 - s.beta)}, -1).transpose(1, 2).to(complexTypeOf(u.scalar_type()));
+        trace->multiplicity = {(headK_ - 1) * headV_, headV_};
+        trace->timeInvariant = false;
+        trace->firstStep = 0;
+    }
+    // The delta rule one step at a time: S ← α(S − β k (kᵀS)) + β k vᵀ.
+    auto state = torch::zeros({u.size(0), heads_, headK_, headV_}, u.options());
+    std::vector<torch::Tensor> outputs;
+    for (int64_t t = 0; t < u.size(1); ++t) {
+        const auto k = s.k.select(2, t).unsqueeze(-1);                  // (B, H, dk, 1)
+        const auto beta = s.beta.select(2, t).unsqueeze(-1).unsqueeze(-1);
+        const auto a = alpha.select(2, t).unsqueeze(-1).unsqueeze(-1);
+        state = a * (state - beta * k * torch::matmul(k.transpose(-1, -2), state)) +
+                beta * k * s.v.select(2, t).unsqueeze(-2);
+        outputs.push_back(torch::matmul(s.q.select(2, t).unsqueeze(-2), state).squeeze(-2));
+    }
+    return readout(torch::stack(outputs, 2), s.g);
+}
+
+dsf::Realization DeltaRuleImpl::realize(const torch::Tensor& u) {
+    const auto s = project(u);
+    const auto ctype = complexTypeOf(u.scalar_type());
+    const int64_t batch = u.size(0), T = u.size(1), n = headK_ * headV_;
+    // Λ_t = α(I − β k kᵀ) ⊗ I_dv on the state index i·dv + c.
+    const auto eyeK = torch::eye(headK_, u.options());
+    const auto outer = s.k.unsqueeze(-1) * s.k.unsqueeze(-2);                               // (B, H, T, dk, dk)
+    const auto M = s.logAlpha.exp().unsqueeze(-1).unsqueeze(-1) *
+                   (eyeK - s.beta.unsqueeze(-1).unsqueeze(-1) * outer);                     // (B, H, T, dk, dk)
+    const auto eyeV = torch::eye(headV_, u.options());
+    const auto lambda = (M.unsqueeze(-1).unsqueeze(-3) * eyeV.view({1, 1, 1, 1, headV_, 1, headV_}))
+                            .reshape({batch, heads_, T, n, n});
+    dsf::Realization r;
+    r.diagonal = false;
+    r.lambda = lambda.permute({0, 2, 1, 3, 4}).to(ctype);
+    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
+    r.B = kronInputMatrix(s.k * s.beta.unsqueeze(-1), headV_).to(ctype);
+    r.C = kronOutputMatrix(s.q, headV_).to(ctype);
+    r.D = torch::zeros({1, 1, 1, headV_, headV_}, u.options().dtype(ctype));
+    const auto g = s.g;
+    r.readout = [this, g](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3}), g); };
+    return r;
+}
+
+}  // namespace eigenscope::mixers
