@@ -46,6 +46,7 @@ inline std::vector<MixerCase> mixerCases() {
          {{"num_heads", 4}, {"offset_init", "uniform"}, {"conv_kernel", 4}}},
         {"norm_no_offset_no_scale_partial", "norm_attention",
          {{"num_heads", 2}, {"offset", false}, {"scale_B", false}, {"conv_kernel", 3}, {"conv_type", "partial"}}},
+        {"norm_dsf_layout", "norm_attention", {{"num_heads", 2}, {"layout", "dsf"}, {"state_dim", 4}}},
         {"s4", "s4", {{"d_state", 6}}},
         {"lru", "lru", {{"d_state", 5}, {"r_min", 0.5}, {"r_max", 0.95}}},
         {"s6", "s6", {{"d_state", 4}, {"expand", 2}, {"dt_rank", 2}, {"d_conv", 3}}},

@@ -4,9 +4,9 @@
 
 namespace eigenscope::mixers {
 
-torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel) {
+torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel, bool bias) {
     return torch::nn::Conv1d(
-        torch::nn::Conv1dOptions(channels, channels, kernel).groups(channels).padding(kernel - 1).bias(true));
+        torch::nn::Conv1dOptions(channels, channels, kernel).groups(channels).padding(kernel - 1).bias(bias));
 }
 
 torch::Tensor causalConv(torch::nn::Conv1d& conv, const torch::Tensor& x) {

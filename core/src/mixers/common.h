@@ -10,7 +10,7 @@ namespace eigenscope::mixers {
 
 // Depthwise Conv1d(C, C, K, groups=C, padding=K-1) with only the first T outputs kept: the causal short
 // convolution of the reference code (paper-models.md §1). x: (B, T, C) → (B, T, C).
-torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel);
+torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel, bool bias = true);
 torch::Tensor causalConv(torch::nn::Conv1d& conv, const torch::Tensor& x);
 
 // (B, T, H·D) → (B, H, T, D), head index major, and back.

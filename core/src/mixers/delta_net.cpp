@@ -44,9 +44,10 @@ DeltaRuleImpl::DeltaRuleImpl(const ModelSpec& spec, const nlohmann::json& o, boo
         g_proj = register_module("g_proj", Linear(LinearOptions(dModel_, valueDim).bias(false)));
     }
     if (convKernel_ > 0) {
-        q_conv1d = register_module("q_conv1d", makeCausalConv(keyDim, convKernel_));
-        k_conv1d = register_module("k_conv1d", makeCausalConv(keyDim, convKernel_));
-        v_conv1d = register_module("v_conv1d", makeCausalConv(valueDim, convKernel_));
+        // fla's ShortConvolution has no bias.
+        q_conv1d = register_module("q_conv1d", makeCausalConv(keyDim, convKernel_, false));
+        k_conv1d = register_module("k_conv1d", makeCausalConv(keyDim, convKernel_, false));
+        v_conv1d = register_module("v_conv1d", makeCausalConv(valueDim, convKernel_, false));
     }
     o_norm = register_module("o_norm", std::make_shared<torch::nn::Module>());
     normWeight = o_norm->register_parameter("weight", torch::ones({headV_}));

@@ -1,5 +1,6 @@
 #include "mixers/norm_attention.h"
 
+#include "eigenscope/error.h"
 #include "mixers/softmax_attention.h"
 
 #include <cmath>
@@ -14,7 +15,16 @@ std::vector<OptionSpec> NormAttentionImpl::options() {
     o.push_back(boolOption("scale_B", true, "scale k by 1/√head_dim"));
     o.push_back(boolOption("offset", true, "learned per-head offset inside ν"));
     o.push_back(choiceOption("offset_init", "exp", {"exp", "uniform"}, "offset initialization"));
+    o.push_back(choiceOption("layout", "seed", {"seed", "dsf"},
+                             "seed: the eigenvalue paper's MHNA (Wvqkn); dsf: the DSF paper's MHNA (Wqk, Wv, Wn; "
+                             "η = exp(W_n u + b_n), no feature map, scale, offset or conv)"));
     return o;
+}
+
+void NormAttentionImpl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
+    checkAttentionSizes(spec, o, where);
+    if (optString(o, "layout") == "dsf" && optInt(o, "conv_kernel") > 0)
+        throw Error(where + ".conv_kernel: the DSF layout has no short convolution");
 }
 
 torch::Tensor initialOffset(const std::string& kind, int64_t heads) {
@@ -33,13 +43,21 @@ NormAttentionImpl::NormAttentionImpl(const ModelSpec& spec, const nlohmann::json
       qkDim_(optInt(o, "state_dim") > 0 ? optInt(o, "state_dim") : spec.dModel),
       headDim_(qkDim_ / heads_),
       vDim_(spec.dModel / heads_),
-      convKernel_(optInt(o, "conv_kernel")),
+      dsfLayout_(optString(o, "layout") == "dsf"),
+      convKernel_(dsfLayout_ ? 0 : optInt(o, "conv_kernel")),
       convType_(optString(o, "conv_type")),
-      normFn_(optString(o, "norm_fn")),
-      approxFn_(optString(o, "approx_fn")),
-      scaleB_(optBool(o, "scale_B")),
-      useOffset_(optBool(o, "offset")) {
-    Wvqkn = register_module("Wvqkn", torch::nn::Linear(dModel_, dModel_ + 2 * qkDim_ + heads_));
+      normFn_(dsfLayout_ ? "identity" : optString(o, "norm_fn")),
+      approxFn_(dsfLayout_ ? "none" : optString(o, "approx_fn")),
+      scaleB_(!dsfLayout_ && optBool(o, "scale_B")),
+      useOffset_(!dsfLayout_ && optBool(o, "offset")) {
+    if (dsfLayout_) {
+        // The DSF paper's MHNA (dsf-mqar zoology/mixers/attention.py): η_t = exp(W_n u_t + b_n), no feature map.
+        Wqk = register_module("Wqk", torch::nn::Linear(dModel_, 2 * qkDim_));
+        Wv = register_module("Wv", torch::nn::Linear(dModel_, dModel_));
+        Wn = register_module("Wn", torch::nn::Linear(dModel_, heads_));
+    } else {
+        Wvqkn = register_module("Wvqkn", torch::nn::Linear(dModel_, dModel_ + 2 * qkDim_ + heads_));
+    }
     inner_attn = register_module("inner_attn", std::make_shared<torch::nn::Module>());
     if (useOffset_)
         offset = inner_attn->register_parameter("offset",
@@ -51,14 +69,15 @@ NormAttentionImpl::NormAttentionImpl(const ModelSpec& spec, const nlohmann::json
 }
 
 std::string NormAttentionImpl::describe() const {
-    std::string text = "norm_attention (heads " + std::to_string(heads_) + ", head_dim " + std::to_string(headDim_) +
+    std::string text = std::string(dsfLayout_ ? "norm_attention, DSF layout" : "norm_attention") + " (heads " + std::to_string(heads_) + ", head_dim " + std::to_string(headDim_) +
                        ", ν " + normFn_ + ", features " + approxFn_;
     if (convKernel_ > 0) text += ", conv " + std::to_string(convKernel_) + " " + convType_;
     return text + ")";
 }
 
 NormAttentionImpl::Streams NormAttentionImpl::project(const torch::Tensor& u, bool convolve) {
-    const auto projected = Wvqkn->forward(u);  // [v (d) | q (qk) | k (qk) | n (H)]
+    const auto projected = dsfLayout_ ? torch::cat({Wv->forward(u), Wqk->forward(u), Wn->forward(u)}, 2)
+                                      : Wvqkn->forward(u);  // [v (d) | q (qk) | k (qk) | n (H)]
     auto vqk = projected.narrow(2, 0, dModel_ + 2 * qkDim_);
     auto n = projected.narrow(2, dModel_ + 2 * qkDim_, heads_);  // never convolved
     if (convKernel_ > 0 && convolve) {
@@ -88,6 +107,7 @@ torch::Tensor NormAttentionImpl::normalizer(const torch::Tensor& x) const {
     if (normFn_ == "exp") return x.exp();
     if (normFn_ == "elu") return torch::elu(x);
     if (normFn_ == "softplus") return torch::softplus(x);
+    if (normFn_ == "identity") return x;
     return torch::sigmoid(x);
 }
 
@@ -122,7 +142,9 @@ dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
 dsf::TransitionTrace NormAttentionImpl::paperTrace(const torch::Tensor& x) {
     // analysis/eval_eig.py get_eig_att_norm: g from the block output; a zero g is replaced by 2e-23.
     const int64_t nStart = dModel_ + 2 * qkDim_;
-    auto n = torch::nn::functional::linear(x, Wvqkn->weight.narrow(0, nStart, heads_), Wvqkn->bias.narrow(0, nStart, heads_))
+    auto n = (dsfLayout_ ? Wn->forward(x)
+                         : torch::nn::functional::linear(x, Wvqkn->weight.narrow(0, nStart, heads_),
+                                                         Wvqkn->bias.narrow(0, nStart, heads_)))
                  .transpose(1, 2);
     if (useOffset_) n = n + offset.to(n.dtype()).view({1, heads_, 1});
     auto gate = (-normalizer(n)).exp();

@@ -10,6 +10,7 @@ class NormAttentionImpl : public MixerImpl {
 public:
     NormAttentionImpl(const ModelSpec& spec, const nlohmann::json& options);
     static std::vector<OptionSpec> options();
+    static void check(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
 
     dsf::Realization realize(const torch::Tensor& u) override;
     dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
@@ -27,10 +28,12 @@ private:
     Streams project(const torch::Tensor& u, bool convolve = true);
     torch::Tensor normalizer(const torch::Tensor& x) const;  // ν = norm_fn
 
-    int64_t dModel_, heads_, qkDim_, headDim_, vDim_, convKernel_;
+    int64_t dModel_, heads_, qkDim_, headDim_, vDim_;
+    bool dsfLayout_;
+    int64_t convKernel_;
     std::string convType_, normFn_, approxFn_;
     bool scaleB_, useOffset_;
-    torch::nn::Linear Wvqkn{nullptr}, out_proj{nullptr};
+    torch::nn::Linear Wvqkn{nullptr}, Wqk{nullptr}, Wv{nullptr}, Wn{nullptr}, out_proj{nullptr};
     torch::nn::Conv1d conv1d{nullptr};
     std::shared_ptr<torch::nn::Module> inner_attn;
     torch::Tensor offset;

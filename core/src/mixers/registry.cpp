@@ -38,7 +38,7 @@ std::vector<MixerEntry> buildRegistry() {
                                     checkAttentionSizes),
         entry<LinearAttentionImpl>("linear_attention", "linear attention with φ = elu+1; λ_t = η_{t-1}/η_t",
                                    checkAttentionSizes),
-        entry<NormAttentionImpl>("norm_attention", "normalized attention; λ_t = g_t/g_{t-1}", checkAttentionSizes),
+        entry<NormAttentionImpl>("norm_attention", "normalized attention; λ_t = g_t/g_{t-1}", &NormAttentionImpl::check),
         entry<S4Impl>("s4", "S4 DPLR, bilinear, HiPPO-LegS; λ = eig(Ā), time-invariant", &S4Impl::check),
         entry<S4dImpl>("s4d", "S4D diagonal, ZOH; λ = exp(ΔA), time-invariant", &S4dImpl::check),
         entry<LruImpl>("lru", "Linear Recurrent Unit; λ = exp(−e^ν + i·e^θ), time-invariant", &LruImpl::check),

@@ -101,6 +101,25 @@ TEST(AttentionTrace, StreamingLogNormalizerEqualsDense) {
     }
 }
 
+TEST(AttentionTrace, DsfNormAttentionIsTheRatioOfExpNormalizers) {
+    // The DSF paper's layout: η_t = exp(W_n u_t + b_n), so λ_t = exp(n_{t-1} − n_t) per head.
+    ModelSpec spec;
+    spec.dModel = kWidth;
+    torch::manual_seed(15);
+    auto mixer = makeMixer(spec, {"norm_attention", {{"num_heads", kHeads}, {"layout", "dsf"}}});
+    mixer->to(torch::kFloat64);
+    auto params = mixer->named_parameters();
+    ASSERT_TRUE(params.contains("Wqk.weight") && params.contains("Wv.bias") && !params.contains("Wvqkn.weight"));
+    const auto u = torch::randn({kBatch, kSteps, kWidth}, torch::kFloat64);
+    const auto n = torch::matmul(u, params["Wn.weight"].t()) + params["Wn.bias"];  // (B, T, H)
+    dsf::TransitionTrace trace;
+    mixer->forwardWithTrace(u, trace);
+    const auto expected = (n.narrow(1, 0, kSteps - 1) - n.narrow(1, 1, kSteps - 1)).exp();
+    EXPECT_LE(testing::relativeError(torch::real(trace.eig).squeeze(-1), expected), 1e-13);
+    spec.blocks = {{{"norm_attention", {{"layout", "dsf"}, {"conv_kernel", 4}}}}};
+    EXPECT_NE(testing::errorOf([&] { validateSpec(spec); }).find("no short convolution"), std::string::npos);
+}
+
 TEST(AttentionTrace, SoftmaxEigenvaluesCanExceedOne) {
     // λ_t = η_{t-1}/η_t uses two different queries, so it is not bounded by 1 (SPEC §1).
     torch::manual_seed(14);
