@@ -81,6 +81,22 @@ torch::Tensor kronInputMatrix(const torch::Tensor& features, int64_t vDim) {
         .reshape({f.size(0), f.size(1), f.size(2), f.size(3) * vDim, vDim});
 }
 
+dsf::Realization keyValueRealization(const torch::Tensor& lambda, bool diagonal, const torch::Tensor& q,
+                                     const torch::Tensor& k, const torch::Tensor& v,
+                                     std::function<torch::Tensor(const torch::Tensor&)> readout) {
+    const auto ctype = complexTypeOf(v.scalar_type());
+    const int64_t vDim = v.size(3);
+    dsf::Realization r;
+    r.diagonal = diagonal;
+    r.lambda = lambda.to(ctype);
+    r.input = v.permute({0, 2, 1, 3}).to(ctype);
+    r.B = kronInputMatrix(k, vDim).to(ctype);
+    r.C = kronOutputMatrix(q, vDim).to(ctype);
+    r.D = torch::zeros({1, 1, 1, vDim, vDim}, v.options().dtype(ctype));
+    r.readout = [readout](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3})); };
+    return r;
+}
+
 torch::Tensor kronOutputMatrix(const torch::Tensor& features, int64_t vDim) {
     return kronInputMatrix(features, vDim).transpose(-1, -2);
 }

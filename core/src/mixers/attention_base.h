@@ -46,4 +46,11 @@ torch::Tensor scalarTransferNorms(const torch::Tensor& weights, const torch::Ten
 torch::Tensor kronInputMatrix(const torch::Tensor& features, int64_t vDim);   // → (B, T, H, F·v_dim, v_dim)
 torch::Tensor kronOutputMatrix(const torch::Tensor& features, int64_t vDim);  // → (B, T, H, v_dim, F·v_dim)
 
+// The realization of a key–value state per head: h_t = Λ_t h_{t-1} + (k_t ⊗ I) v_t, y_t = (I ⊗ q_tᵀ) h_t.
+// lambda: diagonal (B|1, T|1, H, dk·dv) or dense (…, dk·dv, dk·dv); q, k: (B, H, T, dk); v: (B, H, T, dv);
+// readout takes (B, H, T, dv).
+dsf::Realization keyValueRealization(const torch::Tensor& lambda, bool diagonal, const torch::Tensor& q,
+                                     const torch::Tensor& k, const torch::Tensor& v,
+                                     std::function<torch::Tensor(const torch::Tensor&)> readout);
+
 }  // namespace eigenscope::mixers

@@ -110,6 +110,10 @@ torch::Tensor lagTransferNorms(const torch::Tensor& lagNorms, int64_t batch, con
     return out.unsqueeze(0).expand({batch, H, int64_t(sources.size()), T});
 }
 
+torch::Tensor rmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+    return x * torch::rsqrt(x.pow(2).mean(-1, true) + eps) * weight;
+}
+
 torch::Tensor inverseSoftplus(const torch::Tensor& y) { return y + torch::log(-torch::expm1(-y)); }
 
 torch::Tensor sampleLogUniformDt(int64_t n, double dtMin, double dtMax, double floor) {

@@ -41,6 +41,9 @@ torch::Tensor beforeSourceMask(const torch::Tensor& sourceIndex, int64_t T);
 // Norms of a time-invariant Φ(t, s) = lagNorms[:, t − s]: lagNorms (H, T) → (B, H, S, T).
 torch::Tensor lagTransferNorms(const torch::Tensor& lagNorms, int64_t batch, const std::vector<int64_t>& sources);
 
+// RMSNorm over the last dimension: x·rsqrt(mean(x²) + eps)·weight.
+torch::Tensor rmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps = 1e-5);
+
 // Inverse of softplus: the dt_bias init of mamba_ssm (dt + log(-expm1(-dt))).
 torch::Tensor inverseSoftplus(const torch::Tensor& y);
 

@@ -83,7 +83,7 @@ DeltaRuleImpl::Streams DeltaRuleImpl::project(const torch::Tensor& u) {
 
 torch::Tensor DeltaRuleImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
     // o_norm: RMSNorm per head (eps 1e-5); gated: FusedRMSNormGated, rmsnorm(o)·weight·SiLU(g).
-    auto normed = o * torch::rsqrt(o.pow(2).mean(-1, true) + 1e-5) * normWeight;
+    auto normed = rmsNorm(o, normWeight);
     if (gated_) normed = normed * torch::silu(g);
     return o_proj->forward(mergeHeads(normed));
 }
@@ -113,7 +113,6 @@ torch::Tensor DeltaRuleImpl::run(const torch::Tensor& u, dsf::TransitionTrace* t
 
 dsf::Realization DeltaRuleImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
-    const auto ctype = complexTypeOf(u.scalar_type());
     const int64_t batch = u.size(0), T = u.size(1), n = headK_ * headV_;
     // Λ_t = α(I − β k kᵀ) ⊗ I_dv on the state index i·dv + c.
     const auto eyeK = torch::eye(headK_, u.options());
@@ -123,16 +122,9 @@ dsf::Realization DeltaRuleImpl::realize(const torch::Tensor& u) {
     const auto eyeV = torch::eye(headV_, u.options());
     const auto lambda = (M.unsqueeze(-1).unsqueeze(-3) * eyeV.view({1, 1, 1, 1, headV_, 1, headV_}))
                             .reshape({batch, heads_, T, n, n});
-    dsf::Realization r;
-    r.diagonal = false;
-    r.lambda = lambda.permute({0, 2, 1, 3, 4}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    r.B = kronInputMatrix(s.k * s.beta.unsqueeze(-1), headV_).to(ctype);
-    r.C = kronOutputMatrix(s.q, headV_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, headV_, headV_}, u.options().dtype(ctype));
     const auto g = s.g;
-    r.readout = [this, g](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3}), g); };
-    return r;
+    return keyValueRealization(lambda.permute({0, 2, 1, 3, 4}), false, s.q, s.k * s.beta.unsqueeze(-1), s.v,
+                               [this, g](const torch::Tensor& o) { return readout(o, g); });
 }
 
 }  // namespace eigenscope::mixers

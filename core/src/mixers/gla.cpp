@@ -63,8 +63,7 @@ GlaImpl::Streams GlaImpl::project(const torch::Tensor& u) {
 
 torch::Tensor GlaImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
     // FusedRMSNormSwishGate per head: rmsnorm(o)·weight·SiLU(g), eps 1e-5.
-    const auto normed = o * torch::rsqrt(o.pow(2).mean(-1, true) + 1e-5) * normWeight;
-    return o_proj->forward(mergeHeads(normed * torch::silu(g)));
+    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight) * torch::silu(g)));
 }
 
 torch::Tensor GlaImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
@@ -88,18 +87,12 @@ torch::Tensor GlaImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) 
 
 dsf::Realization GlaImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
-    const auto ctype = complexTypeOf(u.scalar_type());
     const int64_t batch = u.size(0), T = u.size(1);
-    dsf::Realization r;  // state k ⊗ v per head, index i·dv + c
-    r.lambda = s.logAlpha.exp().transpose(1, 2).unsqueeze(-1).expand({batch, T, heads_, headK_, headV_})
-                   .reshape({batch, T, heads_, headK_ * headV_}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    r.B = kronInputMatrix(s.k, headV_).to(ctype);
-    r.C = kronOutputMatrix(s.q, headV_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, headV_, headV_}, u.options().dtype(ctype));
+    // State index i·dv + c decays with α_i.
+    const auto lambda = s.logAlpha.exp().transpose(1, 2).unsqueeze(-1).expand({batch, T, heads_, headK_, headV_})
+                            .reshape({batch, T, heads_, headK_ * headV_});
     const auto g = s.g;
-    r.readout = [this, g](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3}), g); };
-    return r;
+    return keyValueRealization(lambda, true, s.q, s.k, s.v, [this, g](const torch::Tensor& o) { return readout(o, g); });
 }
 
 torch::Tensor GlaImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {

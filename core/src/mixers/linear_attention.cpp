@@ -27,22 +27,12 @@ torch::Tensor LinearAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTr
 dsf::Realization LinearAttentionImpl::realize(const torch::Tensor& u) {
     auto s = project(u);
     const int64_t batch = u.size(0), T = u.size(1);
-    const auto ctype = complexTypeOf(u.scalar_type());
     const auto q = featureMap(s.q), k = featureMap(s.k);
     const auto eta = (q * k.cumsum(2)).sum(-1);  // (B, H, T), directly from the definition
     auto ratio = torch::zeros_like(eta);
     ratio.narrow(2, 1, T - 1).copy_(eta.narrow(2, 0, T - 1) / eta.narrow(2, 1, T - 1));
-    const int64_t n = headDim_ * vDim_;
-    dsf::Realization r;
-    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    r.B = kronInputMatrix(k / eta.unsqueeze(-1), vDim_).to(ctype);
-    r.C = kronOutputMatrix(q, vDim_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, vDim_, vDim_}, u.options().dtype(ctype));
-    r.readout = [this, batch, T](const torch::Tensor& y) {
-        return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
-    };
-    return r;
+    const auto lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, headDim_ * vDim_});
+    return keyValueRealization(lambda, true, q, k / eta.unsqueeze(-1), s.v, [this](const torch::Tensor& o) { return output(o); });
 }
 
 dsf::TransitionTrace LinearAttentionImpl::paperTrace(const torch::Tensor& x) {

@@ -87,7 +87,7 @@ torch::Tensor SsdBaseImpl::readout(const torch::Tensor& y, const torch::Tensor& 
     if (gated_) {
         // RMSNormGated(norm_before_gate=False): rmsnorm(y · SiLU(z)) · weight, eps 1e-5, one group.
         const auto gatedY = merged * torch::silu(z);
-        merged = gatedY * torch::rsqrt(gatedY.pow(2).mean(-1, true) + 1e-5) * normWeight;
+        merged = rmsNorm(gatedY, normWeight);
     }
     return out_proj->forward(merged);
 }

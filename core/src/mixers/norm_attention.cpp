@@ -122,21 +122,12 @@ torch::Tensor NormAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrac
 dsf::Realization NormAttentionImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
     const int64_t batch = u.size(0), T = u.size(1);
-    const auto ctype = complexTypeOf(u.scalar_type());
     const auto gate = s.logGate.exp();  // (B, H, T)
     auto ratio = torch::zeros_like(gate);
     ratio.narrow(2, 1, T - 1).copy_((s.logGate.narrow(2, 1, T - 1) - s.logGate.narrow(2, 0, T - 1)).exp());
-    const int64_t n = headDim_ * vDim_;
-    dsf::Realization r;
-    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    r.B = kronInputMatrix(s.k * gate.unsqueeze(-1), vDim_).to(ctype);
-    r.C = kronOutputMatrix(s.q, vDim_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, vDim_, vDim_}, u.options().dtype(ctype));
-    r.readout = [this, batch, T](const torch::Tensor& y) {
-        return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
-    };
-    return r;
+    const auto lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, headDim_ * vDim_});
+    return keyValueRealization(lambda, true, s.q, s.k * gate.unsqueeze(-1), s.v,
+                               [this](const torch::Tensor& o) { return out_proj->forward(mergeHeads(o)); });
 }
 
 dsf::TransitionTrace NormAttentionImpl::paperTrace(const torch::Tensor& x) {

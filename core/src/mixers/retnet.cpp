@@ -75,8 +75,7 @@ RetNetImpl::Streams RetNetImpl::project(const torch::Tensor& u) {
 
 torch::Tensor RetNetImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
     // FusedRMSNormSwishGate per head: rmsnorm(o)·weight·SiLU(g), eps 1e-5.
-    const auto normed = o * torch::rsqrt(o.pow(2).mean(-1, true) + 1e-5) * normWeight;
-    return o_proj->forward(mergeHeads(normed * torch::silu(g)));
+    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight) * torch::silu(g)));
 }
 
 dsf::TransitionTrace RetNetImpl::paperTrace(const torch::Tensor& x) {
@@ -97,16 +96,9 @@ torch::Tensor RetNetImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trac
 
 dsf::Realization RetNetImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
-    const auto ctype = complexTypeOf(u.scalar_type());
-    dsf::Realization r;  // state k ⊗ v per head
-    r.lambda = logGamma(u.options()).exp().view({1, 1, heads_, 1}).expand({1, 1, heads_, headK_ * headV_}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    r.B = kronInputMatrix(s.k, headV_).to(ctype);
-    r.C = kronOutputMatrix(s.q, headV_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, headV_, headV_}, u.options().dtype(ctype));
+    const auto lambda = logGamma(u.options()).exp().view({1, 1, heads_, 1}).expand({1, 1, heads_, headK_ * headV_});
     const auto g = s.g;
-    r.readout = [this, g](const torch::Tensor& y) { return readout(y.permute({0, 2, 1, 3}), g); };
-    return r;
+    return keyValueRealization(lambda, true, s.q, s.k, s.v, [this, g](const torch::Tensor& o) { return readout(o, g); });
 }
 
 torch::Tensor RetNetImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
