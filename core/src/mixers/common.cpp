@@ -65,9 +65,9 @@ torch::Tensor channelTransferNorms(const torch::Tensor& logDecay, const torch::T
     const int64_t T = logDecay.size(1);
     const auto cum = logDecay.cumsum(1);
     auto out = torch::zeros({logDecay.size(0), logDecay.size(2), int64_t(sources.size()), T}, logDecay.options());
+    checkSources(sources, T);
     for (size_t i = 0; i < sources.size(); ++i) {
         const int64_t src = sources[i];
-        if (src < 0 || src >= T) throw std::out_of_range("impulse source outside [0, T)");
         const int64_t len = T - src;
         const auto phi = outScale.narrow(1, src, len) * (cum.narrow(1, src, len) - cum.select(1, src).unsqueeze(1)).exp() *
                          inScale.select(1, src).unsqueeze(1);  // (B, len, C)
@@ -89,9 +89,13 @@ torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel)
     return torch::fft::ifft(product, n).narrow(-1, 0, T).transpose(1, 2);
 }
 
-torch::Tensor sourceIndex(const std::vector<int64_t>& sources, int64_t T, const torch::Device& device) {
+void checkSources(const std::vector<int64_t>& sources, int64_t T) {
     for (int64_t s : sources)
         if (s < 0 || s >= T) throw std::out_of_range("impulse source " + std::to_string(s) + " outside [0, T)");
+}
+
+torch::Tensor sourceIndex(const std::vector<int64_t>& sources, int64_t T, const torch::Device& device) {
+    checkSources(sources, T);
     return torch::tensor(sources, torch::kLong).to(device);
 }
 
@@ -102,9 +106,9 @@ torch::Tensor beforeSourceMask(const torch::Tensor& sourceIndex, int64_t T) {
 torch::Tensor lagTransferNorms(const torch::Tensor& lagNorms, int64_t batch, const std::vector<int64_t>& sources) {
     const int64_t H = lagNorms.size(0), T = lagNorms.size(1);
     auto out = torch::zeros({H, int64_t(sources.size()), T}, lagNorms.options());
+    checkSources(sources, T);
     for (size_t i = 0; i < sources.size(); ++i) {
         const int64_t s = sources[i];
-        if (s < 0 || s >= T) throw std::out_of_range("impulse source outside [0, T)");
         out.select(1, int64_t(i)).narrow(1, s, T - s).copy_(lagNorms.narrow(1, 0, T - s));
     }
     return out.unsqueeze(0).expand({batch, H, int64_t(sources.size()), T});

@@ -34,6 +34,9 @@ torch::Tensor channelTransferNorms(const torch::Tensor& logDecay, const torch::T
 // Causal convolution y_t = Σ_{j≤t} K_{t-j} x_j per channel via FFT. x: (B, T, C); kernel: (C, T). Real or complex.
 torch::Tensor fftCausalConv(const torch::Tensor& x, const torch::Tensor& kernel);
 
+// Throws std::out_of_range unless every source step lies in [0, T).
+void checkSources(const std::vector<int64_t>& sources, int64_t T);
+
 // Source steps as an index tensor, and the mask (S, T) of the steps t < s that a source does not reach.
 torch::Tensor sourceIndex(const std::vector<int64_t>& sources, int64_t T, const torch::Device& device);
 torch::Tensor beforeSourceMask(const torch::Tensor& sourceIndex, int64_t T);

@@ -122,9 +122,9 @@ torch::Tensor S6Impl::transferNorms(const torch::Tensor& u, const std::vector<in
     const auto a = A();
     const auto cumDelta = s.delta.cumsum(1);  // (B, T, D)
     auto out = torch::zeros({u.size(0), dInner_, int64_t(sources.size()), T}, u.options());
+    checkSources(sources, T);
     for (size_t i = 0; i < sources.size(); ++i) {
         const int64_t src = sources[i];
-        if (src < 0 || src >= T) throw std::out_of_range("impulse source outside [0, T)");
         const int64_t len = T - src;
         const auto elapsed = cumDelta.narrow(1, src, len) - cumDelta.select(1, src).unsqueeze(1);  // (B, len, D)
         const auto decay = (elapsed.unsqueeze(-1) * a).exp();                                       // (B, len, D, N)

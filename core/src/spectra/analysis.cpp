@@ -162,8 +162,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         result.influence = spectra::toDoubles(spectra::influenceMap(f, embeddings.select(0, 0), o.influenceProbes, input.seed));
     }
     int64_t longest = 0;
-    for (const auto& layer : result.layers)
-        for (const auto& m : layer.metrics) longest = (longest < 0 || m.horizon < 0) ? -1 : std::max(longest, m.horizon);
+    for (const auto& layer : result.layers) longest = spectra::longestHorizon(layer.metrics, longest);
     result.modelAlignment = spectra::alignment(built.gaps, longest);
     report(o, 1.0, "done");
     result.elapsedMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

@@ -64,6 +64,11 @@ std::vector<HeadMetrics> headMetrics(const torch::Tensor& eigAbs, double nearCir
     return out;
 }
 
+int64_t longestHorizon(const std::vector<HeadMetrics>& metrics, int64_t longest) {
+    for (const auto& m : metrics) longest = (longest < 0 || m.horizon < 0) ? -1 : std::max(longest, m.horizon);
+    return longest;
+}
+
 double alignment(const std::vector<int64_t>& gaps, int64_t horizon) {
     if (gaps.empty()) return std::numeric_limits<double>::quiet_NaN();
     int64_t within = 0;
@@ -130,13 +135,11 @@ LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrac
     layer.decay = toDoubles(decay);
     layer.metrics = headMetrics(eigAbs, o.nearCircle);
     const auto horizon = horizons(decay, o.epsilon);
-    int64_t longest = 0;
     for (int64_t h = 0; h < layer.heads; ++h) {
         layer.metrics[size_t(h)].horizon = horizon[size_t(h)];
         layer.metrics[size_t(h)].alignment = alignment(gaps, horizon[size_t(h)]);
-        longest = (longest < 0 || horizon[size_t(h)] < 0) ? -1 : std::max(longest, horizon[size_t(h)]);
     }
-    layer.alignment = alignment(gaps, longest);
+    layer.alignment = alignment(gaps, longestHorizon(layer.metrics));
     return layer;
 }
 

@@ -17,6 +17,9 @@ std::vector<int64_t> horizons(const torch::Tensor& decay, double epsilon);
 // Spectral radius, mean/median |λ|, near-circle fraction and median τ per head. eigAbs: (B, T_eff, H, K).
 std::vector<HeadMetrics> headMetrics(const torch::Tensor& eigAbs, double nearCircle);
 
+// The longest of several horizons, −1 (beyond the curve) if any is.
+int64_t longestHorizon(const std::vector<HeadMetrics>& metrics, int64_t longest = 0);
+
 // Fraction of the gaps g with g ≤ horizon (−1: beyond the curve, counted as within); NaN without gaps.
 double alignment(const std::vector<int64_t>& gaps, int64_t horizon);
 
