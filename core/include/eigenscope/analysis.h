@@ -16,11 +16,13 @@
 
 namespace eigenscope {
 
-// What the model is run on. Parsed from "randn", "impulse", "tokens:FILE.npy", "embed:FILE.npy" or
-// "task:NAME[:key=value,...]" (e.g. "task:mqar:seq_len=64,kv_pairs=4,vocab=64").
+// What the model is run on. Parsed from "randn", "impulse", "tokens:FILE.npy", "embed:FILE.npy",
+// "text:TEXT" (its bytes as tokens, one sample) or "task:NAME[:key=value,...]"
+// (e.g. "task:mqar:seq_len=64,kv_pairs=4,vocab=64").
 struct InputSpec {
-    std::string kind = "randn";  // randn | impulse | tokens | embed | task
+    std::string kind = "randn";  // randn | impulse | tokens | embed | text | task
     std::string path;            // tokens, embed
+    std::string text;            // text
     std::string task;            // task
     std::map<std::string, std::string> params;
     int64_t batch = 8;

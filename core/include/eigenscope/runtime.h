@@ -8,4 +8,7 @@ namespace eigenscope {
 // forwards on the CPU presets, bench/RESULTS.md).
 void tuneAllocator();
 
+// Whether the LibTorch in use was built with CUDA and sees a device (the GUI's device selector).
+bool cudaAvailable();
+
 }  // namespace eigenscope

@@ -1,6 +1,7 @@
 #include "eigenscope/runtime.h"
 
 #include <malloc.h>
+#include <torch/cuda.h>
 
 namespace eigenscope {
 
@@ -10,5 +11,7 @@ void tuneAllocator() {
     mallopt(M_TRIM_THRESHOLD, 1024 * kMiB);
     mallopt(M_TOP_PAD, 64 * kMiB);
 }
+
+bool cudaAvailable() { return torch::cuda::is_available(); }
 
 }  // namespace eigenscope

@@ -36,6 +36,10 @@ InputSpec parseInputSpec(const std::string& text) {
         if (rest.empty()) throw Error("input " + text + ": expected " + kind + ":FILE.npy");
         spec.kind = kind;
         spec.path = rest;
+    } else if (kind == "text") {
+        if (rest.empty()) throw Error("input text: expected text:SOME TEXT");
+        spec.kind = kind;
+        spec.text = rest;
     } else if (kind == "task") {
         const auto next = rest.find(':');
         spec.kind = "task";
@@ -43,7 +47,7 @@ InputSpec parseInputSpec(const std::string& text) {
         if (spec.task != "mqar") throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar)");
         if (next != std::string::npos) spec.params = parseParams(rest.substr(next + 1), "input " + text);
     } else {
-        throw Error("input " + text + ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy or task:NAME[:k=v,...]");
+        throw Error("input " + text + ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy, text:TEXT or task:NAME[:k=v,...]");
     }
     return spec;
 }
@@ -51,6 +55,7 @@ InputSpec parseInputSpec(const std::string& text) {
 std::string describeInput(const InputSpec& input) {
     std::string text = input.kind;
     if (!input.path.empty()) text += ":" + input.path;
+    if (!input.text.empty()) text += ":" + input.text;
     if (!input.task.empty()) text += ":" + input.task;
     std::string params;
     for (const auto& [k, v] : input.params) params += (params.empty() ? "" : ",") + k + "=" + v;
@@ -80,6 +85,18 @@ BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
         if (tokens.dim() != 2) throw Error(input.path + ": token ids must have shape (B, T), the file has rank " + std::to_string(tokens.dim()));
         if (tokens.size(0) < 1 || tokens.size(1) < 1) throw Error(input.path + ": empty token array (B or T is 0)");
         built.tokens = tokens.to(torch::kLong);
+    } else if (input.kind == "text") {
+        if (spec.encoder == "linear") throw Error("input text: the model takes continuous inputs, not tokens");
+        if (input.text.empty()) throw Error("input text: the text is empty");
+        auto tokens = torch::empty({1, int64_t(input.text.size())}, torch::kLong);
+        for (size_t i = 0; i < input.text.size(); ++i) {
+            const auto byte = int64_t(static_cast<unsigned char>(input.text[i]));
+            if (byte >= spec.vocabSize)
+                throw Error("input text: byte " + std::to_string(byte) + " at offset " + std::to_string(i) +
+                            " is outside the model's vocabulary of " + std::to_string(spec.vocabSize));
+            tokens[0][int64_t(i)] = byte;
+        }
+        built.tokens = tokens;
     } else if (input.kind == "embed") {
         const auto x = io::readNpy(input.path);
         if (!x.is_floating_point()) throw Error(input.path + ": embeddings must be float32 or float64");

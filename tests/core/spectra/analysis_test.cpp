@@ -180,6 +180,21 @@ TEST(Analysis, BadInputsAreClearErrors) {
         std::filesystem::remove(f);
 }
 
+TEST(Analysis, TextInputRunsItsBytesAsOneSample) {
+    const Model model = Model::open("preset:cpu-paper-mqar-mamba2");
+    InputSpec input = parseInputSpec("text:key a, value b; key a?");
+    input.batch = 8;  // ignored: typed text is one sample
+    const auto result = analyze(model, input, AnalysisOptions{});
+    EXPECT_EQ(result.batch, 1);
+    EXPECT_EQ(result.seqLen, 24);
+    EXPECT_EQ(result.input, "text:key a, value b; key a?");
+    ModelSpec small = presetSpec("cpu-paper-mqar-mamba2");
+    small.vocabSize = 64;
+    const auto error = errorOf([&] { analyze(Model::fromSpec(small), parseInputSpec("text:ab"), AnalysisOptions{}); });
+    EXPECT_NE(error.find("byte 97 at offset 0"), std::string::npos) << error;
+    EXPECT_NE(errorOf([] { parseInputSpec("text:"); }).find("expected text:"), std::string::npos);
+}
+
 TEST(Analysis, CancellationStopsAndReportsProgress) {
     const Model model = Model::open("preset:cpu-paper-mqar-norm");
     std::atomic<bool> cancel{false};

@@ -1,0 +1,122 @@
+// The application window: architecture and input panels, the four linked plots, the metrics table, compare
+// mode, export, undo for architecture edits. Analyses run in an AnalysisWorker; the GUI thread never waits.
+#pragma once
+
+#include "plots/plot_source.h"
+#include "session/analysis_worker.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QUndoStack;
+
+namespace eigenscope::ui {
+
+class ArchitecturePanel;
+class BinsPlot;
+class DecayPlot;
+class EigenPlot;
+class ImpulsePlot;
+class InputPanel;
+class MetricsPanel;
+class PlotWidget;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a model spec file or "preset:NAME"; on failure shows the error and keeps the current model.
+    bool openModel(const QString& path);
+    void setSpec(const ModelSpec& spec, const QString& description);
+    void recompute();
+    void cancelComputation();
+
+    // The widgets and state, for tests and the latency benchmark.
+    ArchitecturePanel* architecturePanel() const { return architecture_; }
+    InputPanel* inputPanel() const { return input_; }
+    MetricsPanel* metricsPanel() const { return metrics_; }
+    std::vector<PlotWidget*> plots() const;
+    QUndoStack* undoStack() const { return undo_; }
+    const ModelSpec& spec() const { return spec_; }
+    std::shared_ptr<const AnalysisResult> currentResult() const { return current_; }
+    QString lastError() const { return lastError_; }
+    bool computing() const { return worker_->busy(); }
+    void setCompareMode(const QString& mode);  // none | init | pinned
+    void pinCurrent();
+    void setImpulseMap(bool on);
+    void exportPlots(const QString& path, int dpi = 200);
+    void exportData(const QString& path);  // .json, .npz or a directory for CSV
+    void exportReportTo(const QString& path);
+
+Q_SIGNALS:
+    // After a result has replaced the data of every plot and the table.
+    void resultShown(quint64 id);
+    void errorShown(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildMenus();
+    QWidget* buildPlotArea();
+    void applySpec(const ModelSpec& spec);
+    void onSpecEdited(const ModelSpec& spec, const QString& description, int mergeKey);
+    void onFinished(const AnalysisOutcome& outcome);
+    void refreshPlots();
+    void showError(const QString& message);
+    void clearError();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void toggleEnlarged(PlotWidget* plot);
+    void exportPlotDialog(const std::vector<const PlotWidget*>& plots);
+    void applyTheme(const QString& theme);
+    void updateLayerChoices();
+    QString chooseSavePath(const QString& title, const QString& filter, const QString& suggested);
+
+    ModelSpec spec_;
+    QString modelFile_;  // the file the weights come from; empty for a spec built in the editor
+    std::unique_ptr<AnalysisWorker> worker_;
+    quint64 latestSubmitted_ = 0, shownId_ = 0;
+    std::shared_ptr<const AnalysisResult> current_, init_, pinned_;
+    QString pinnedLabel_;
+    QString compareMode_ = QStringLiteral("none");
+    QString lastError_;
+
+    ArchitecturePanel* architecture_ = nullptr;
+    InputPanel* input_ = nullptr;
+    MetricsPanel* metrics_ = nullptr;
+    EigenPlot* eigen_ = nullptr;
+    BinsPlot* bins_ = nullptr;
+    ImpulsePlot* impulse_ = nullptr;
+    DecayPlot* decay_ = nullptr;
+    PlotWidget* enlarged_ = nullptr;
+    QUndoStack* undo_ = nullptr;
+    QComboBox* layerChoice_ = nullptr;
+    QComboBox* colouring_ = nullptr;
+    QComboBox* compare_ = nullptr;
+    QSpinBox* impulseSource_ = nullptr;
+    QSpinBox* mapHead_ = nullptr;
+    QCheckBox* mapToggle_ = nullptr;
+    QLabel* errorBanner_ = nullptr;
+    QLabel* deviceLabel_ = nullptr;
+    QLabel* timeLabel_ = nullptr;
+    QLabel* pointsLabel_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+};
+
+}  // namespace eigenscope::ui

@@ -1,0 +1,160 @@
+#include "panels/input_panel.h"
+
+#include "eigenscope/runtime.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+
+namespace eigenscope::ui {
+
+namespace {
+const char* const kKinds[] = {"mqar", "randn", "impulse", "text", "tokens", "embed"};
+}
+
+InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto* group = new QGroupBox(tr("Input and analysis"), this);
+    outer->addWidget(group);
+    auto* form = new QFormLayout(group);
+    kind_ = new QComboBox(group);
+    kind_->addItems({tr("MQAR task sample"), tr("Gaussian embeddings"), tr("impulse at t = 0"), tr("typed text (bytes)"),
+                     tr("token ids (.npy)"), tr("embeddings (.npy)")});
+    form->addRow(tr("input"), kind_);
+
+    details_ = new QStackedWidget(group);
+    auto* mqar = new QWidget(details_);
+    auto* mqarForm = new QFormLayout(mqar);
+    mqarForm->setContentsMargins(0, 0, 0, 0);
+    kvPairs_ = new QSpinBox(mqar);
+    kvPairs_->setRange(1, 4096);
+    kvPairs_->setValue(8);
+    vocab_ = new QSpinBox(mqar);
+    vocab_->setRange(0, 1 << 20);
+    vocab_->setSpecialValueText(tr("model's"));
+    powerA_ = new QDoubleSpinBox(mqar);
+    powerA_->setRange(0.001, 10);
+    powerA_->setValue(0.01);
+    powerA_->setDecimals(3);
+    randomNonQueries_ = new QCheckBox(tr("random non-query tokens"), mqar);
+    randomNonQueries_->setChecked(true);
+    mqarForm->addRow(tr("key-value pairs"), kvPairs_);
+    mqarForm->addRow(tr("vocabulary"), vocab_);
+    mqarForm->addRow(tr("gap power a"), powerA_);
+    mqarForm->addRow(QString(), randomNonQueries_);
+    details_->addWidget(mqar);
+    details_->addWidget(new QWidget(details_));  // randn
+    details_->addWidget(new QWidget(details_));  // impulse
+    text_ = new QLineEdit(QStringLiteral("the key a maps to b; the key a?"), details_);
+    details_->addWidget(text_);
+    auto* file = new QWidget(details_);
+    auto* fileRow = new QHBoxLayout(file);
+    fileRow->setContentsMargins(0, 0, 0, 0);
+    path_ = new QLineEdit(file);
+    auto* browse = new QPushButton(tr("Browse…"), file);
+    fileRow->addWidget(path_, 1);
+    fileRow->addWidget(browse);
+    details_->addWidget(file);
+    form->addRow(details_);
+
+    batch_ = new QSpinBox(group);
+    batch_->setRange(1, 4096);
+    batch_->setValue(8);
+    seqLen_ = new QSpinBox(group);
+    seqLen_->setRange(0, 1 << 20);
+    seqLen_->setSpecialValueText(tr("model's"));
+    seed_ = new QSpinBox(group);
+    seed_->setRange(0, 1 << 30);
+    device_ = new QComboBox(group);
+    device_->addItems({QStringLiteral("cpu"), QStringLiteral("cuda")});
+    if (!cudaAvailable()) {
+        auto* model = qobject_cast<QStandardItemModel*>(device_->model());
+        model->item(1)->setEnabled(false);
+        device_->setItemData(1, tr("This LibTorch has no CUDA support or sees no CUDA device"), Qt::ToolTipRole);
+    }
+    mode_ = new QComboBox(group);
+    mode_->addItems({QStringLiteral("corrected"), QStringLiteral("paper")});
+    mode_->setItemData(1, tr("The reference code's analysis (eval_eig.py quirks), for comparison with the paper"),
+                       Qt::ToolTipRole);
+    form->addRow(tr("batch"), batch_);
+    form->addRow(tr("sequence length"), seqLen_);
+    form->addRow(tr("seed"), seed_);
+    form->addRow(tr("device"), device_);
+    form->addRow(tr("mode"), mode_);
+
+    connect(kind_, &QComboBox::currentIndexChanged, this, [this](int index) {
+        details_->setCurrentIndex(std::min(index, 4));
+        Q_EMIT changed();
+    });
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("NumPy array"), path_->text(), tr("NumPy arrays (*.npy)"));
+        if (!path.isEmpty()) {
+            path_->setText(path);
+            Q_EMIT changed();
+        }
+    });
+    for (auto* spin : {kvPairs_, vocab_, batch_, seqLen_, seed_}) connect(spin, &QSpinBox::valueChanged, this, &InputPanel::changed);
+    connect(powerA_, &QDoubleSpinBox::valueChanged, this, &InputPanel::changed);
+    connect(randomNonQueries_, &QCheckBox::toggled, this, &InputPanel::changed);
+    connect(text_, &QLineEdit::editingFinished, this, &InputPanel::changed);
+    connect(path_, &QLineEdit::editingFinished, this, &InputPanel::changed);
+    connect(device_, &QComboBox::currentIndexChanged, this, &InputPanel::changed);
+    connect(mode_, &QComboBox::currentIndexChanged, this, &InputPanel::changed);
+}
+
+InputSpec InputPanel::input() const {
+    InputSpec spec;
+    const QString kind = QString::fromLatin1(kKinds[kind_->currentIndex()]);
+    if (kind == "mqar") {
+        spec.kind = "task";
+        spec.task = "mqar";
+        spec.params["kv_pairs"] = std::to_string(kvPairs_->value());
+        if (vocab_->value() > 0) spec.params["vocab"] = std::to_string(vocab_->value());
+        spec.params["power_a"] = QString::number(powerA_->value()).toStdString();
+        spec.params["random_non_queries"] = randomNonQueries_->isChecked() ? "1" : "0";
+    } else if (kind == "text") {
+        spec.kind = "text";
+        spec.text = text_->text().toStdString();
+    } else if (kind == "tokens" || kind == "embed") {
+        spec.kind = kind.toStdString();
+        spec.path = path_->text().toStdString();
+    } else {
+        spec.kind = kind.toStdString();
+    }
+    spec.batch = batch_->value();
+    spec.seqLen = seqLen_->value();
+    spec.seed = uint64_t(seed_->value());
+    return spec;
+}
+
+int64_t InputPanel::expectedLength(int64_t modelSeqLen) const {
+    if (kind_->currentIndex() == 3) return int64_t(text_->text().toUtf8().size());
+    return seqLen_->value() > 0 ? seqLen_->value() : modelSeqLen;
+}
+
+QString InputPanel::device() const { return device_->currentText(); }
+QString InputPanel::mode() const { return mode_->currentText(); }
+void InputPanel::setSequenceLength(int length) { seqLen_->setValue(length); }
+void InputPanel::setBatch(int batch) { batch_->setValue(batch); }
+void InputPanel::setText(const QString& text) {
+    text_->setText(text);
+    Q_EMIT changed();
+}
+
+void InputPanel::setKind(const QString& kind) {
+    for (int i = 0; i < int(std::size(kKinds)); ++i)
+        if (kind == QLatin1String(kKinds[i])) kind_->setCurrentIndex(i);
+}
+
+}  // namespace eigenscope::ui

@@ -1,0 +1,129 @@
+#include "plots/impulse_plot.h"
+
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace eigenscope::ui {
+
+ImpulsePlot::ImpulsePlot(QWidget* parent) : CurvePlot(tr("Impulse response ‖Φ(s+k, s)‖"), parent) {}
+
+void ImpulsePlot::setSource(const PlotSource& source) {
+    source_ = source;
+    std::vector<Curve> curves;
+    const auto add = [&](const AnalysisResult& r, bool reference) {
+        if (r.impulseSources.empty()) return;
+        const auto S = r.impulseSources.size(), length = size_t(r.maxLag + 1);
+        for (size_t l = 0; l < r.layers.size(); ++l) {
+            if (!source.showsLayer(l)) continue;
+            const auto& layer = r.layers[l];
+            for (int64_t h = 0; h < layer.heads; ++h) {
+                const size_t offset = size_t(h) * S * length;  // source index 0
+                if (layer.impulse.size() < offset + length) continue;
+                Curve c;
+                c.name = tr("%1: layer %2, head %3, s = %4").arg(reference ? source.referenceLabel : source.currentLabel)
+                             .arg(l).arg(h).arg(r.impulseSources.front());
+                c.colour = curveColour(l, h, layer.heads, source.layer >= 0);
+                c.dashed = reference;
+                c.y.assign(layer.impulse.begin() + ptrdiff_t(offset), layer.impulse.begin() + ptrdiff_t(offset + length));
+                curves.push_back(std::move(c));
+            }
+        }
+    };
+    if (source.referenceMatches()) add(*source.reference, true);
+    if (source.current) add(*source.current, false);
+    buildMap();
+    const QString s = source.current && !source.current->impulseSources.empty()
+                          ? QString::number(source.current->impulseSources.front()) : QStringLiteral("s");
+    replaceCurves(std::move(curves), {}, tr("lag k (from s = %1)").arg(s), tr("‖Φ(s+k, s)‖"),
+                  source.current ? curveLegend(source, *source.current) : std::vector<LegendEntry>{});
+}
+
+void ImpulsePlot::setMapMode(bool map) {
+    mapMode_ = map;
+    resetView();
+}
+
+void ImpulsePlot::buildMap() {
+    map_ = QImage();
+    mapValues_.clear();
+    mapSize_ = 0;
+    if (!source_.current || source_.current->layers.empty()) return;
+    const size_t l = source_.layer >= 0 ? size_t(source_.layer) : 0;
+    if (l >= source_.current->layers.size()) return;
+    const auto& layer = source_.current->layers[l];
+    const int64_t T = source_.current->seqLen, h = std::min<int64_t>(source_.head, layer.heads - 1);
+    if (h < 0 || layer.impulseMap.size() != size_t(layer.heads * T * T)) return;
+    mapSize_ = T;
+    mapValues_.assign(layer.impulseMap.begin() + ptrdiff_t(h * T * T), layer.impulseMap.begin() + ptrdiff_t((h + 1) * T * T));
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double v : mapValues_)
+        if (v > 0 && std::isfinite(v)) {
+            lo = std::min(lo, std::log10(v));
+            hi = std::max(hi, std::log10(v));
+        }
+    if (!(hi >= lo)) return;
+    mapLo_ = std::max(lo, hi - 12);
+    mapHi_ = hi > mapLo_ ? hi : mapLo_ + 1;
+    map_ = QImage(int(T), int(T), QImage::Format_ARGB32);
+    map_.fill(Qt::white);
+    for (int64_t t = 0; t < T; ++t) {
+        auto* row = reinterpret_cast<QRgb*>(map_.scanLine(int(T - 1 - t)));  // t grows upwards
+        for (int64_t s = 0; s <= t; ++s) {
+            const double v = mapValues_[size_t(t * T + s)];
+            if (v > 0 && std::isfinite(v))
+                row[s] = sequentialColour((std::log10(v) - mapLo_) / (mapHi_ - mapLo_)).rgb();
+        }
+    }
+}
+
+bool ImpulsePlot::hasData() const { return mapMode_ ? !map_.isNull() : CurvePlot::hasData(); }
+
+QString ImpulsePlot::emptyText() const {
+    return mapMode_ ? tr("no T×T map (turn on \"T×T map\")") : tr("no impulse response");
+}
+
+void ImpulsePlot::dataAxes(Axis& x, Axis& y) const {
+    if (!mapMode_) {
+        CurvePlot::dataAxes(x, y);
+        return;
+    }
+    x = {0, double(mapSize_), false, tr("source step s")};
+    y = {0, double(mapSize_), false, tr("step t")};
+}
+
+void ImpulsePlot::paintData(QPainter& painter, const Frame& frame) const {
+    if (!mapMode_) {
+        CurvePlot::paintData(painter, frame);
+        return;
+    }
+    const QRectF target(frame.toPixel(0, double(mapSize_)), frame.toPixel(double(mapSize_), 0));
+    painter.drawImage(target, map_);
+    // The colour bar lies outside the clip of the data area; draw it unclipped.
+    painter.save();
+    painter.setClipping(false);
+    const QRectF bar(frame.rect.right() + 10, frame.rect.top(), 12, frame.rect.height());
+    for (int i = 0; i < int(bar.height()); ++i)
+        painter.fillRect(QRectF(bar.left(), bar.bottom() - i - 1, bar.width(), 1.5), sequentialColour(i / bar.height()));
+    painter.setPen(Qt::black);
+    painter.drawText(QPointF(bar.right() + 3, bar.top() + 10), QStringLiteral("1e%1").arg(mapHi_, 0, 'f', 0));
+    painter.drawText(QPointF(bar.right() + 3, bar.bottom()), QStringLiteral("1e%1").arg(mapLo_, 0, 'f', 0));
+    painter.restore();
+}
+
+std::vector<LegendEntry> ImpulsePlot::legend() const {
+    if (!mapMode_) return CurvePlot::legend();
+    const int l = std::max(source_.layer, 0);
+    return {{tr("‖Φ(t, s)‖, layer %1, head %2, sample 0").arg(l).arg(source_.head), sequentialColour(0.7)}};
+}
+
+QString ImpulsePlot::hoverText(const Frame& frame, QPointF pixel) const {
+    if (!mapMode_) return CurvePlot::hoverText(frame, pixel);
+    const auto s = int64_t(frame.toDataX(pixel.x())), t = int64_t(frame.toDataY(pixel.y()));
+    if (s < 0 || t < 0 || s >= mapSize_ || t >= mapSize_) return {};
+    if (s > t) return tr("t = %1 < s = %2: not causal").arg(t).arg(s);
+    return tr("‖Φ(%1, %2)‖ = %3").arg(t).arg(s).arg(mapValues_[size_t(t * mapSize_ + s)], 0, 'g', 5);
+}
+
+}  // namespace eigenscope::ui

@@ -1,0 +1,36 @@
+// What the plots draw: the current analysis, an optional reference (pinned result or init model) and the
+// layer filter. Results are shared immutable values, so the plots never copy the arrays.
+#pragma once
+
+#include "eigenscope/analysis.h"
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace eigenscope::ui {
+
+struct PlotSource {
+    std::shared_ptr<const AnalysisResult> current;
+    std::shared_ptr<const AnalysisResult> reference;
+    QString currentLabel = QStringLiteral("current");
+    QString referenceLabel;
+    int layer = -1;  // -1: every layer
+    int head = 0;    // the head of the T×T map
+    double epsilon = 0.01;  // the memory-horizon threshold the analysis used
+
+    bool showsLayer(size_t l) const { return layer < 0 || size_t(layer) == l; }
+    // The reference is drawn only when it has the same layers and heads as the current result.
+    bool referenceMatches() const;
+};
+
+// Per-layer |λ| bin percentages: per sample the mean over heads, then mean and population std over the batch.
+struct LayerBins {
+    std::vector<double> mean, std;  // (nbins)
+};
+LayerBins layerBins(const LayerSpectrum& layer, size_t nbins);
+
+QString binLabel(const std::vector<double>& edges, size_t i);
+
+}  // namespace eigenscope::ui
