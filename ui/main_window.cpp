@@ -422,7 +422,8 @@ void MainWindow::cancelComputation() {
 }
 
 void MainWindow::onFinished(const AnalysisOutcome& outcome) {
-    if (outcome.id == latestSubmitted_ || !worker_->busy()) {
+    handledId_ = std::max(handledId_, outcome.id);
+    if (!computing()) {
         progress_->setVisible(false);
         cancelButton_->setVisible(false);
     }

@@ -51,7 +51,8 @@ public:
     const ModelSpec& spec() const { return spec_; }
     std::shared_ptr<const AnalysisResult> currentResult() const { return current_; }
     QString lastError() const { return lastError_; }
-    bool computing() const { return worker_->busy(); }
+    // True until the outcome of the latest request has been handled (shown, reported or cancelled).
+    bool computing() const { return handledId_ < latestSubmitted_; }
     void setCompareMode(const QString& mode);  // none | init | pinned
     void pinCurrent();
     void setImpulseMap(bool on);
@@ -89,7 +90,7 @@ private:
     ModelSpec spec_;
     QString modelFile_;  // the file the weights come from; empty for a spec built in the editor
     std::unique_ptr<AnalysisWorker> worker_;
-    quint64 latestSubmitted_ = 0, shownId_ = 0;
+    quint64 latestSubmitted_ = 0, shownId_ = 0, handledId_ = 0;
     std::shared_ptr<const AnalysisResult> current_, init_, pinned_;
     QString pinnedLabel_;
     QString compareMode_ = QStringLiteral("none");

@@ -5,21 +5,25 @@
 #include "plots/plot_source.h"
 #include "plots/plot_widget.h"
 
+#include <optional>
+
 namespace eigenscope::ui {
 
 class EigenPlot : public PlotWidget {
     Q_OBJECT
 public:
     enum class Colouring { Layer, Head, Time };
-    // Above this many points the plot draws a density image (bench/plot_bench: a scatter of this many points
-    // takes about one 60 Hz frame on the reference machine).
-    static constexpr qint64 kDensityThreshold = 40000;
+    // Above this many points the plot draws a density image: bench/gui_bench scatter measured 9.5 ms for 160k
+    // and 56 ms for 1M scatter points (800×800, 2 cores), so 200k keeps a redraw within one 60 Hz frame.
+    static constexpr qint64 kDensityThreshold = 200000;
 
     explicit EigenPlot(QWidget* parent = nullptr);
     void setSource(const PlotSource& source);
     void setColouring(Colouring colouring);
     qint64 pointCount() const override { return qint64(points_.size()); }
-    bool densityMode() const { return pointCount() > kDensityThreshold; }
+    bool densityMode() const { return densityOverride_.value_or(pointCount() > kDensityThreshold); }
+    // Forces scatter (false) or density (true) regardless of the point count; the benchmark compares both.
+    void setDensityOverride(std::optional<bool> density) { densityOverride_ = density; update(); }
 
 protected:
     void dataAxes(Axis& x, Axis& y) const override;
@@ -42,6 +46,7 @@ private:
     PlotSource source_;
     std::vector<Point> points_, referencePoints_;
     Colouring colouring_ = Colouring::Layer;
+    std::optional<bool> densityOverride_;
     int maxT_ = 1;
     double extent_ = 1.1;
 };

@@ -112,6 +112,11 @@ void PlotWidget::dataReplaced() {
     update();
 }
 
+void PlotWidget::setLegendVisible(bool visible) {
+    legendVisible_ = visible;
+    update();
+}
+
 void PlotWidget::resetView() {
     view_.reset();
     update();
@@ -210,7 +215,7 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
     painter.setBrush(Qt::NoBrush);
     painter.drawRect(frame.rect);
 
-    const auto entries = legend();
+    const auto entries = legendVisible_ ? legend() : std::vector<LegendEntry>{};
     if (!entries.empty()) {
         double width = 0;
         for (const auto& e : entries) width = std::max(width, metrics.horizontalAdvance(e.text));
@@ -244,6 +249,9 @@ void PlotWidget::contextMenuEvent(QContextMenuEvent* event) {
     menu.addAction(tr("Export this plot…"), this, [this] { Q_EMIT exportRequested(this); });
     menu.addAction(tr("Enlarge / restore"), this, [this] { Q_EMIT enlargeRequested(this); });
     menu.addAction(tr("Reset zoom"), this, [this] { resetView(); });
+    auto* legendAction = menu.addAction(tr("Show legend"), this, [this](bool on) { setLegendVisible(on); });
+    legendAction->setCheckable(true);
+    legendAction->setChecked(legendVisible_);
     menu.exec(event->globalPos());
 }
 

@@ -52,6 +52,8 @@ public:
     // Number of data points the last replace holds.
     virtual qint64 pointCount() const { return 0; }
     void resetView();
+    void setLegendVisible(bool visible);
+    bool legendVisible() const { return legendVisible_; }
 
 Q_SIGNALS:
     void exportRequested(eigenscope::ui::PlotWidget* plot);
@@ -86,6 +88,7 @@ private:
 
     QString title_;
     int revision_ = 0;
+    bool legendVisible_ = true;
     std::optional<std::pair<Axis, Axis>> view_;  // the zoomed/panned axes; empty: the data range
     Frame lastFrame_;
     std::optional<QPointF> dragFrom_;

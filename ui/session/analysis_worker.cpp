@@ -32,7 +32,14 @@ quint64 AnalysisWorker::submit(AnalysisRequest request) {
 
 void AnalysisWorker::cancel() {
     std::lock_guard lock(mutex_);
-    pending_.reset();
+    if (pending_) {
+        // The dropped request still gets its (cancelled) outcome, so callers can count every request answered.
+        AnalysisOutcome dropped;
+        dropped.id = pending_->id;
+        dropped.cancelled = true;
+        QMetaObject::invokeMethod(this, [this, dropped] { Q_EMIT finished(dropped); }, Qt::QueuedConnection);
+        pending_.reset();
+    }
     if (running_) cancel_ = true;
 }
 

@@ -42,7 +42,7 @@ public:
     ~AnalysisWorker() override;
 
     quint64 submit(AnalysisRequest request);
-    // Stops the running analysis (its outcome reports cancelled) and drops the waiting one.
+    // Stops the running analysis and drops the waiting one; both outcomes report cancelled.
     void cancel();
     bool busy() const;
 

@@ -10,8 +10,17 @@ torch::nn::Conv1d makeCausalConv(int64_t channels, int64_t kernel, bool bias) {
 }
 
 torch::Tensor causalConv(torch::nn::Conv1d& conv, const torch::Tensor& x) {
-    const int64_t T = x.size(1);
-    return conv->forward(x.transpose(1, 2)).narrow(2, 0, T).transpose(1, 2);
+    // The depthwise conv as kernel-many shifted multiply-adds in (B, T, C): the same cross-correlation as
+    // Conv1d with K−1 left padding, y_t = Σ_j w_j x_{t−(K−1−j)}. oneDNN's grouped conv took ~12 ms per call at
+    // B=8, T=512, C=192 (2 cores), these adds well under 1 ms.
+    const int64_t T = x.size(1), K = conv->weight.size(2);
+    const auto w = conv->weight.select(1, 0);  // (C, K)
+    auto y = x * w.select(1, K - 1);
+    for (int64_t j = 0; j + 1 < K; ++j) {
+        const int64_t shift = K - 1 - j;
+        if (shift < T) y.narrow(1, shift, T - shift).add_(x.narrow(1, 0, T - shift) * w.select(1, j));
+    }
+    return conv->options.bias() ? y + conv->bias : y;
 }
 
 torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads) {

@@ -143,14 +143,18 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
             next = block->forward(x);
             trace = block->mixer().paperTrace(next);  // the reference reads layer l's output (eval_eig.py)
         }
+        checkCancel(o);
         LayerSpectrum layer = spectra::summarizeTrace(spec.blocks[l].mixer.type, trace, o, result.maxLag, built.gaps);
+        checkCancel(o);
         if (!o.impulseSources.empty())
             layer.impulse = impulseCurves(block->mixer().transferNorms(mixerInput, o.impulseSources), o.impulseSources,
                                           result.maxLag);
         if (o.impulseMap) {
             std::vector<int64_t> all(static_cast<size_t>(T));
             for (int64_t t = 0; t < T; ++t) all[size_t(t)] = t;
-            layer.impulseMap = spectra::toDoubles(block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0));
+            // transferNorms is indexed [source s][step t]; the map is [t][s], zero above the diagonal.
+            const auto norms = block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0);
+            layer.impulseMap = spectra::toDoubles(norms.transpose(1, 2).contiguous());
         }
         result.layers.push_back(std::move(layer));
         x = next;

@@ -4,12 +4,16 @@
 #include "dsf/realization.h"
 #include "eigenscope/analysis.h"
 
+#include <atomic>
+
 namespace eigenscope::spectra {
 
 // R_h(k) = mean over samples and windows of max over modes of Π_{j in window of length k} |λ_j| (SPEC §3.4);
 // a time-invariant trace gives max_k |λ_k|^lag. eigAbs: (B, T_eff, H, K) float64. Returns (H, maxLag + 1);
 // NaN where no window of that length fits in the trace.
-torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64_t maxLag);
+// `cancel`, when set during the computation, makes it throw eigenscope::Cancelled.
+torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64_t maxLag,
+                          const std::atomic<bool>* cancel = nullptr);
 
 // The first k ≥ 1 with R(k) < ε per head, −1 if none.
 std::vector<int64_t> horizons(const torch::Tensor& decay, double epsilon);

@@ -180,13 +180,41 @@ TEST(Analysis, BadInputsAreClearErrors) {
         std::filesystem::remove(f);
 }
 
+TEST(Analysis, ImpulseMapIsIndexedByStepThenSourceAndMatchesTheCurves) {
+    for (const std::string preset : {"cpu-paper-mqar-softmax", "cpu-paper-mqar-mamba2", "cpu-paper-mqar-lru"}) {
+        const Model model = Model::open("preset:" + preset);
+        InputSpec input = parseInputSpec("task:mqar");
+        input.batch = 1;  // the curves are a batch mean, the map is sample 0
+        input.seqLen = 24;
+        AnalysisOptions options;
+        options.impulseSources = {0, 5};
+        options.impulseMap = true;
+        const auto result = analyze(model, input, options);
+        const int64_t T = result.seqLen, K = result.maxLag + 1;
+        for (const auto& layer : result.layers) {
+            ASSERT_EQ(layer.impulseMap.size(), size_t(layer.heads * T * T)) << preset;
+            for (int64_t h = 0; h < layer.heads; ++h) {
+                const auto map = [&](int64_t t, int64_t s) { return layer.impulseMap[size_t((h * T + t) * T + s)]; };
+                EXPECT_EQ(map(3, 7), 0.0) << preset << ": s > t is not causal";
+                for (size_t i = 0; i < 2; ++i) {
+                    const int64_t s = options.impulseSources[i];
+                    for (int64_t k = 0; s + k < T; ++k) {
+                        const double curve = layer.impulse[size_t((h * 2 + int64_t(i)) * K + k)];
+                        EXPECT_NEAR(map(s + k, s), curve, 1e-6 * (1 + curve)) << preset << " h=" << h << " s=" << s << " k=" << k;
+                    }
+                }
+            }
+        }
+    }
+}
+
 TEST(Analysis, TextInputRunsItsBytesAsOneSample) {
     const Model model = Model::open("preset:cpu-paper-mqar-mamba2");
     InputSpec input = parseInputSpec("text:key a, value b; key a?");
     input.batch = 8;  // ignored: typed text is one sample
     const auto result = analyze(model, input, AnalysisOptions{});
     EXPECT_EQ(result.batch, 1);
-    EXPECT_EQ(result.seqLen, 24);
+    EXPECT_EQ(result.seqLen, 22);
     EXPECT_EQ(result.input, "text:key a, value b; key a?");
     ModelSpec small = presetSpec("cpu-paper-mqar-mamba2");
     small.vocabSize = 64;

@@ -77,6 +77,43 @@ TEST(Decay, ManyModesTakeTheSlowestPerWindow) {
     EXPECT_NEAR(curve[0][2].item<double>(), std::max(0.9 * 0.2, 0.1 * 0.8), 1e-15);
 }
 
+TEST(Decay, MatchesDirectProductsOnARandomTrace) {
+    const int64_t B = 3, T = 40, H = 2, K = 3, maxLag = 45;
+    auto eigAbs = torch::rand({B, T, H, K}, torch::kFloat64) * 1.2;
+    eigAbs[1][7][0].fill_(0.0);  // a zero eigenvalue ends every window through it
+    const auto curve = spectra::decayCurves(eigAbs, false, maxLag);
+    const auto a = eigAbs.accessor<double, 4>();
+    for (int64_t h = 0; h < H; ++h) {
+        for (int64_t k = 1; k <= maxLag; ++k) {
+            if (k > T) {
+                EXPECT_TRUE(std::isnan(curve[h][k].item<double>()));
+                continue;
+            }
+            double sum = 0;
+            for (int64_t b = 0; b < B; ++b)
+                for (int64_t t = 0; t + k <= T; ++t) {
+                    double slowest = 0;
+                    for (int64_t m = 0; m < K; ++m) {
+                        double p = 1;
+                        for (int64_t j = t; j < t + k; ++j) p *= a[b][j][h][m];
+                        slowest = std::max(slowest, p);
+                    }
+                    sum += slowest;
+                }
+            const double expected = sum / double(B * (T + 1 - k));
+            EXPECT_NEAR(curve[h][k].item<double>(), expected, 1e-12 * (1 + expected)) << "h=" << h << " k=" << k;
+        }
+    }
+}
+
+TEST(Decay, CancelFlagStopsTheComputation) {
+    const auto eigAbs = torch::full({2, 300, 1, 1}, 0.99, torch::kFloat64);
+    std::atomic<bool> cancel{true};
+    EXPECT_THROW(spectra::decayCurves(eigAbs, false, 299, &cancel), Cancelled);
+    cancel = false;
+    EXPECT_NEAR(spectra::decayCurves(eigAbs, false, 299, &cancel)[0][10].item<double>(), std::pow(0.99, 10), 1e-12);
+}
+
 TEST(Metrics, MatchDirectComputation) {
     const std::vector<double> values = {0.2, 0.95, 1.05, 3.0, 0.5};
     const auto eigAbs = torch::tensor(values, torch::kFloat64).view({1, 5, 1, 1});

@@ -1,0 +1,311 @@
+#include "eigenscope/presets.h"
+#include "main_window.h"
+#include "panels/architecture_panel.h"
+#include "panels/input_panel.h"
+#include "panels/metrics_panel.h"
+#include "plots/eigen_plot.h"
+#include "plots/plot_widget.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QImage>
+#include <QMimeData>
+#include <QUrl>
+#include <QPainter>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QXmlStreamReader>
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace eigenscope::ui {
+namespace {
+
+bool waitFor(const std::function<bool()>& done, int timeoutMs = 60000) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs) return false;
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    return true;
+}
+
+std::vector<int> revisions(const MainWindow& w) {
+    std::vector<int> out;
+    for (auto* p : w.plots()) out.push_back(p->revision());
+    return out;
+}
+
+// Waits until the window shows a result newer than `before` and nothing is left to compute.
+bool waitForNewResult(const MainWindow& w, const std::shared_ptr<const AnalysisResult>& before) {
+    return waitFor([&] { return w.currentResult() && w.currentResult() != before && !w.computing(); });
+}
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        QSettings().clear();
+        window = std::make_unique<MainWindow>();
+        window->resize(1400, 900);
+        window->show();
+        ASSERT_TRUE(waitForNewResult(*window, nullptr)) << "the demo never produced a result";
+    }
+    std::unique_ptr<MainWindow> window;
+    QTemporaryDir dir;
+};
+
+TEST_F(MainWindowTest, StartsOnTheDemoWithEveryPlotFilled) {
+    const auto result = window->currentResult();
+    EXPECT_EQ(result->layers.size(), 2u);
+    EXPECT_EQ(result->layers[0].mixer, "mamba2");
+    for (auto* plot : window->plots()) {
+        EXPECT_GE(plot->revision(), 1) << plot->title().toStdString();
+        EXPECT_GT(plot->pointCount(), 0) << plot->title().toStdString();
+    }
+    EXPECT_EQ(window->metricsPanel()->rowCount(), 2);
+    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+}
+
+TEST_F(MainWindowTest, SliderChangeReachesEveryPlotAsOneUndoStep) {
+    const auto before = window->currentResult();
+    const auto revs = revisions(*window);
+    QSlider* slider = window->architecturePanel()->optionSlider("dt_max");
+    ASSERT_NE(slider, nullptr);
+    const double oldDtMax = window->spec().blocks[0].mixer.options.value("dt_max", 0.1);
+    const int undoBefore = window->undoStack()->count();
+    for (int step = 1; step <= 5; ++step) slider->setValue(slider->value() + 20);  // a drag: five moves
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    const double newDtMax = window->spec().blocks[0].mixer.options.value("dt_max", 0.1);
+    EXPECT_GT(newDtMax, oldDtMax);
+    const auto after = revisions(*window);
+    for (size_t i = 0; i < after.size(); ++i) EXPECT_GT(after[i], revs[i]) << "plot " << i << " was not updated";
+    EXPECT_NE(window->currentResult()->layers[0].eig, before->layers[0].eig);
+    EXPECT_EQ(window->undoStack()->count(), undoBefore + 1) << "a drag must be one undo step";
+
+    const auto edited = window->currentResult();
+    window->undoStack()->undo();
+    EXPECT_DOUBLE_EQ(window->spec().blocks[0].mixer.options.value("dt_max", 0.1), oldDtMax);
+    ASSERT_TRUE(waitForNewResult(*window, edited));
+    EXPECT_EQ(window->currentResult()->layers[0].eig, before->layers[0].eig) << "undo restores the same model";
+    const auto undone = window->currentResult();
+    window->undoStack()->redo();
+    EXPECT_DOUBLE_EQ(window->spec().blocks[0].mixer.options.value("dt_max", 0.1), newDtMax);
+    ASSERT_TRUE(waitForNewResult(*window, undone));
+    EXPECT_EQ(window->currentResult()->layers[0].eig, edited->layers[0].eig);
+}
+
+TEST_F(MainWindowTest, LatestRequestWins) {
+    for (int batch = 1; batch <= 6; ++batch) window->inputPanel()->setBatch(batch);
+    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
+    ASSERT_TRUE(waitFor([&] { return window->currentResult()->batch == 6; }));
+    EXPECT_EQ(window->currentResult()->batch, 6);
+}
+
+TEST_F(MainWindowTest, PresetChangeAndLayerEdits) {
+    const auto before = window->currentResult();
+    ASSERT_TRUE(window->openModel("preset:cpu-paper-mqar-softmax"));
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    EXPECT_EQ(window->currentResult()->layers[0].mixer, "softmax_attention");
+
+    ModelSpec spec = window->spec();
+    spec.blocks.push_back(spec.blocks[0]);
+    spec.blocks.back().mixer = MixerSpec{"lru", nlohmann::json::object()};
+    const auto softmax = window->currentResult();
+    window->setSpec(spec, "add an LRU layer");
+    ASSERT_TRUE(waitForNewResult(*window, softmax));
+    ASSERT_EQ(window->currentResult()->layers.size(), 3u);
+    EXPECT_EQ(window->currentResult()->layers[2].mixer, "lru");
+    EXPECT_EQ(window->metricsPanel()->rowCount(), 3);
+}
+
+TEST_F(MainWindowTest, InvalidEditIsAnErrorAndKeepsThePreviousState) {
+    const ModelSpec before = window->spec();
+    ModelSpec bad = before;
+    bad.blocks[0].mixer.options["num_heads"] = 3;  // does not divide the width
+    const int undoBefore = window->undoStack()->count();
+    window->setSpec(bad, "bad heads");
+    EXPECT_NE(window->lastError().indexOf("num_heads"), -1) << window->lastError().toStdString();
+    EXPECT_EQ(specToJson(window->spec()), specToJson(before));
+    EXPECT_EQ(window->undoStack()->count(), undoBefore);
+}
+
+TEST_F(MainWindowTest, OpensAModelFileAndRemembersIt) {
+    ModelSpec spec = presetSpec("cpu-paper-mqar-lru");
+    const QString path = dir.filePath("my-lru.json");
+    QFile out(path);
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+    out.write(QByteArray::fromStdString(specToJson(spec).dump()));
+    out.close();
+    const auto before = window->currentResult();
+    ASSERT_TRUE(window->openModel(path));
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    EXPECT_EQ(window->currentResult()->layers[0].mixer, "lru");
+    EXPECT_TRUE(QSettings().value("recentFiles").toStringList().contains(path));
+    EXPECT_NE(window->windowTitle().indexOf("my-lru.json"), -1);
+}
+
+TEST_F(MainWindowTest, DroppedFileOpens) {
+    const QString path = dir.filePath("dropped.json");
+    QFile out(path);
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+    out.write(QByteArray::fromStdString(specToJson(presetSpec("cpu-paper-mqar-linear")).dump()));
+    out.close();
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window.get(), &enter);
+    EXPECT_TRUE(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    const auto before = window->currentResult();
+    QApplication::sendEvent(window.get(), &drop);
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    EXPECT_EQ(window->currentResult()->layers[0].mixer, "linear_attention");
+}
+
+TEST_F(MainWindowTest, WindowLayoutPersists) {
+    window->resize(window->width() + 37, 777);
+    const QSize saved = window->size();
+    window->close();
+    MainWindow second;
+    EXPECT_EQ(second.size(), saved);
+    ASSERT_TRUE(waitFor([&] { return second.currentResult() && !second.computing(); }));
+}
+
+TEST_F(MainWindowTest, BadFileIsAnErrorMessageAndNothingChanges) {
+    const QString path = dir.filePath("broken.json");
+    QFile out(path);
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+    out.write("{\"style\": \"standard\", \"d_model\": ");
+    out.close();
+    const auto before = window->currentResult();
+    const auto revs = revisions(*window);
+    EXPECT_FALSE(window->openModel(path));
+    EXPECT_NE(window->lastError().indexOf(path), -1) << window->lastError().toStdString();
+    EXPECT_FALSE(window->openModel(dir.filePath("missing.json")));
+    EXPECT_NE(window->lastError().indexOf("missing.json"), -1) << window->lastError().toStdString();
+    QApplication::processEvents();
+    EXPECT_EQ(window->currentResult(), before);
+    EXPECT_EQ(revisions(*window), revs);
+}
+
+TEST_F(MainWindowTest, CancellingALongComputationKeepsThePreviousPlots) {
+    const auto before = window->currentResult();
+    const auto revs = revisions(*window);
+    window->inputPanel()->setSequenceLength(12000);  // seconds per layer on 2 cores
+    QElapsedTimer running;
+    running.start();
+    waitFor([&] { return running.elapsed() > 300; });  // let the analysis start
+    ASSERT_TRUE(window->computing());
+    window->cancelComputation();
+    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
+    QApplication::processEvents();
+    EXPECT_EQ(window->currentResult(), before);
+    EXPECT_EQ(revisions(*window), revs);
+    EXPECT_EQ(window->currentResult()->seqLen, 128);
+    EXPECT_TRUE(window->lastError().isEmpty()) << "cancelled, not failed: " << window->lastError().toStdString();
+}
+
+TEST_F(MainWindowTest, ComparePinnedAndInitOverlays) {
+    window->pinCurrent();
+    const auto pinned = window->currentResult();
+    window->architecturePanel()->optionSlider("d_state")->setValue(100);
+    ASSERT_TRUE(waitForNewResult(*window, pinned));
+    // The reference is drawn: the eigenvalue plot's legend names it and the bins plot still has its bars.
+    QImage image(800, 600, QImage::Format_ARGB32);
+    QPainter painter(&image);
+    window->plots()[0]->render(painter, QRectF(0, 0, 800, 600));
+    painter.end();
+    int grey = 0;
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x) grey += image.pixel(x, y) == QColor(170, 170, 170).rgb();
+    EXPECT_GT(grey, 50) << "the pinned eigenvalues are not drawn";
+    window->setCompareMode("init");
+    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
+    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+}
+
+TEST_F(MainWindowTest, ExportsEveryFigureFormatAndTheReport) {
+    const QString png = dir.filePath("plots.png"), svg = dir.filePath("plots.svg"), pdf = dir.filePath("plots.pdf");
+    window->exportPlots(png, 100);
+    window->exportPlots(svg);
+    window->exportPlots(pdf);
+    ASSERT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+
+    const QByteArray pngBytes = readAll(png);
+    ASSERT_TRUE(pngBytes.startsWith("\x89PNG\r\n\x1a\n"));
+    const QImage image(png);
+    EXPECT_EQ(image.width(), 1280 * 100 / 96);  // two 640-pixel columns at 100 dpi
+    EXPECT_EQ(image.height(), 920 * 100 / 96);
+    EXPECT_GT(pngBytes.size(), 20000);
+
+    QXmlStreamReader xml(readAll(svg));
+    int texts = 0, paths = 0;
+    bool root = false, title = false;
+    while (!xml.atEnd()) {
+        if (xml.readNext() != QXmlStreamReader::StartElement) continue;
+        if (xml.name() == QLatin1String("svg")) root = true;
+        if (xml.name() == QLatin1String("text")) {
+            ++texts;
+            title = title || xml.readElementText(QXmlStreamReader::IncludeChildElements).contains("Memory decay");
+        }
+        if (xml.name() == QLatin1String("path") || xml.name() == QLatin1String("polyline")) ++paths;
+    }
+    EXPECT_FALSE(xml.hasError()) << xml.errorString().toStdString();
+    EXPECT_TRUE(root);
+    EXPECT_TRUE(title);
+    EXPECT_GT(texts, 40);
+    EXPECT_GT(paths, 10);
+
+    const QByteArray pdfBytes = readAll(pdf);
+    EXPECT_TRUE(pdfBytes.startsWith("%PDF-"));
+    const QRegularExpression page(QStringLiteral("/Type\\s*/Page[^s]"));
+    EXPECT_EQ(QString::fromLatin1(pdfBytes).count(page), 1);
+
+    const QString report = dir.filePath("report.pdf");
+    window->exportReportTo(report);
+    const QByteArray reportBytes = readAll(report);
+    EXPECT_TRUE(reportBytes.startsWith("%PDF-"));
+    EXPECT_GE(QString::fromLatin1(reportBytes).count(page), 3) << "plots, metrics and spec pages";
+
+    window->exportPlots(dir.filePath("plots.bmp"));
+    EXPECT_NE(window->lastError().indexOf("unknown figure format"), -1);
+    EXPECT_FALSE(QFile::exists(dir.filePath("plots.bmp")));
+}
+
+TEST_F(MainWindowTest, ExportsData) {
+    window->exportData(dir.filePath("a.npz"));
+    window->exportData(dir.filePath("a.json"));
+    window->exportData(dir.filePath("tables"));
+    ASSERT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    EXPECT_TRUE(readAll(dir.filePath("a.npz")).startsWith("PK"));
+    EXPECT_TRUE(readAll(dir.filePath("a.json")).contains("\"layers\""));
+    EXPECT_TRUE(QFile::exists(dir.filePath("tables/bins.csv")));
+    EXPECT_TRUE(QFile::exists(dir.filePath("tables/metrics.csv")));
+}
+
+TEST_F(MainWindowTest, TextInputAndTimeColouring) {
+    const auto before = window->currentResult();
+    window->inputPanel()->setKind("text");
+    window->inputPanel()->setText("abcabcabc");
+    ASSERT_TRUE(waitFor([&] { return window->currentResult()->input == "text:abcabcabc" && !window->computing(); }));
+    EXPECT_EQ(window->currentResult()->seqLen, 9);
+    EXPECT_EQ(window->currentResult()->batch, 1);
+}
+
+}  // namespace
+}  // namespace eigenscope::ui
