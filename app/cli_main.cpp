@@ -53,10 +53,12 @@ void printMixers() {
     }
 }
 
-void printInfo(const std::string& model, bool showSpec) {
-    const ModelSpec spec = loadModelSpec(model);
+void printInfo(const std::string& model, const std::string& config, bool showSpec) {
+    const Model opened = Model::open(model, OpenOptions{config, true});
+    const ModelSpec& spec = opened.spec();
     const ModelInfo info = describeModel(spec);
     std::cout << "model: " << (spec.name.empty() ? model : spec.name) << "\n"
+              << "format: " << opened.source().format << "\n"
               << "layout: " << spec.style << ", d_model " << spec.dModel << ", " << spec.blocks.size() << " blocks, "
               << (spec.encoder == "linear" ? "input_dim " + std::to_string(spec.inputDim)
                                            : "vocab " + std::to_string(spec.vocabSize))
@@ -73,7 +75,17 @@ void printInfo(const std::string& model, bool showSpec) {
     };
     for (const auto& g : info.groups) row(g.name, g.description, g.parameters);
     row("total", "", info.totalParameters);
+    for (const auto& warning : opened.source().warnings) std::cout << "warning: " << warning << "\n";
     if (showSpec) std::cout << specToJson(spec).dump(2) << "\n";
+}
+
+void convertModel(const std::string& in, const std::string& out, const std::string& config) {
+    if (out.size() < 12 || out.substr(out.size() - 12) != ".safetensors")
+        throw Error(out + ": the native format is a .safetensors file");
+    const Model model = Model::open(in, OpenOptions{config, false});
+    model.save(out);
+    std::cout << "wrote " << out << " (" << model.source().format << ", " << model.spec().blocks.size() << " layers)\n";
+    for (const auto& warning : model.source().warnings) std::cout << "warning: " << warning << "\n";
 }
 
 struct AnalyzeArgs {
@@ -134,8 +146,7 @@ void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
 }
 
 void runAnalyze(const AnalyzeArgs& a) {
-    if (!a.config.empty()) throw Error("--config: reading the reference code's YAML configs arrives with file import");
-    const Model model = Model::open(a.model);
+    const Model model = Model::open(a.model, OpenOptions{a.config, false});
     InputSpec input = parseInputSpec(a.input);
     input.batch = a.batch;
     input.seqLen = a.seqLen;
@@ -181,15 +192,26 @@ int main(int argc, char** argv) {
     app.add_subcommand("mixers", "List the sequence mixers and their options")->callback(printMixers);
 
     auto* info = app.add_subcommand("info", "Print a model's architecture and parameter counts");
-    std::string model;
+    std::string model, infoConfig;
     bool showSpec = false;
-    info->add_option("MODEL", model, "preset:NAME or a model spec JSON file")->required();
+    const std::string modelHelp =
+        "preset:NAME, a model spec .json, a native .safetensors, a Hugging Face Mamba folder or weights file, or a "
+        "torch.save/safetensors state dict of the reference code (with --config)";
+    info->add_option("MODEL", model, modelHelp)->required();
+    info->add_option("--config", infoConfig, "the reference code's YAML config for a state dict");
     info->add_flag("--spec", showSpec, "also print the full model spec as JSON");
-    info->callback([&] { printInfo(model, showSpec); });
+    info->callback([&] { printInfo(model, infoConfig, showSpec); });
+
+    auto* convert = app.add_subcommand("convert", "Write any readable model as a native .safetensors file");
+    std::string convertIn, convertOut, convertConfig;
+    convert->add_option("IN", convertIn, modelHelp)->required();
+    convert->add_option("OUT", convertOut, "the native file to write (.safetensors)")->required();
+    convert->add_option("--config", convertConfig, "the reference code's YAML config for a state dict");
+    convert->callback([&] { convertModel(convertIn, convertOut, convertConfig); });
 
     AnalyzeArgs analyzeArgs;
     auto* analyzeCmd = app.add_subcommand("analyze", "Eigenvalue analysis of a model on an input batch");
-    analyzeCmd->add_option("MODEL", analyzeArgs.model, "preset:NAME or a model spec JSON file")->required();
+    analyzeCmd->add_option("MODEL", analyzeArgs.model, modelHelp)->required();
     analyzeCmd->add_option("--config", analyzeArgs.config, "the reference code's YAML config for a checkpoint");
     analyzeCmd->add_option("--input", analyzeArgs.input,
                            "randn | impulse | tokens:FILE.npy | embed:FILE.npy | task:mqar[:key=value,...]")

@@ -9,6 +9,7 @@ namespace eigenscope {
 struct Model::Impl {
     ModelSpec spec;
     SequenceModel module{nullptr};
+    ModelSource source;
 };
 
 }  // namespace eigenscope

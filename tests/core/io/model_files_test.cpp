@@ -1,0 +1,225 @@
+// Model files: safetensors, torch.save pickles, Hugging Face / mamba_ssm Mamba and the reference code's
+// checkpoints, checked against outputs the fixture script computed with direct float64 implementations.
+#include "eigenscope/model.h"
+#include "eigenscope/presets.h"
+#include "io/model_import.h"
+#include "io/npy.h"
+#include "io/safetensors.h"
+#include "io/torch_pickle.h"
+#include "model/model_handle.h"
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+#include <zip.h>
+
+#include <filesystem>
+
+namespace eigenscope {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::errorOf;
+using testing::relativeError;
+
+std::string fixture(const std::string& relative) { return std::string(EIGENSCOPE_FIXTURES) + "/" + relative; }
+
+std::string scratch(const std::string& name) {
+    const auto dir = fs::temp_directory_path() / ("eigenscope_io_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return (dir / name).string();
+}
+
+torch::Tensor logits(const Model& model, const torch::Tensor& tokens) {
+    torch::NoGradGuard noGrad;
+    model.impl->module->eval();
+    return model.impl->module->forward(tokens);
+}
+
+// The model's logits on the fixture's tokens against the float64 reference (relative to the largest logit).
+void expectMatchesReference(const Model& model, const std::string& name, double tolerance = 1e-5) {
+    const auto tokens = io::readNpy(fixture("expected/" + name + "_tokens.npy"));
+    const auto expected = io::readNpy(fixture("expected/" + name + "_logits.npy"));
+    const auto got = logits(model, tokens).to(torch::kFloat64);
+    ASSERT_EQ(got.sizes(), expected.sizes()) << name;
+    EXPECT_LT(relativeError(got, expected), tolerance) << name;
+}
+
+std::map<std::string, torch::Tensor> readNpz(const std::string& path) {
+    int error = 0;
+    zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY, &error);
+    std::map<std::string, torch::Tensor> out;
+    for (zip_int64_t i = 0; zip && i < zip_get_num_entries(zip, 0); ++i) {
+        zip_stat_t stat;
+        zip_stat_index(zip, zip_uint64_t(i), 0, &stat);
+        std::string bytes(size_t(stat.size), '\0');
+        zip_file_t* f = zip_fopen_index(zip, zip_uint64_t(i), 0);
+        zip_fread(f, bytes.data(), stat.size);
+        zip_fclose(f);
+        std::string name = stat.name;
+        out[name.substr(0, name.size() - 4)] = io::parseNpy(bytes, path);
+    }
+    if (zip) zip_discard(zip);
+    return out;
+}
+
+TEST(Safetensors, RoundTripOfEveryStoredDtype) {
+    std::vector<std::pair<std::string, torch::Tensor>> tensors = {
+        {"f32", torch::randn({3, 4})},
+        {"f64", torch::randn({2, 2}, torch::kFloat64)},
+        {"f16", torch::randn({5}).to(torch::kHalf)},
+        {"bf16", torch::randn({2, 3}).to(torch::kBFloat16)},
+        {"i64", torch::arange(-4, 4)},
+        {"i32", torch::arange(0, 6, torch::kInt32).view({2, 3})},
+        {"i16", torch::arange(0, 3, torch::kInt16)},
+        {"i8", torch::arange(-2, 2, torch::kInt8)},
+        {"u8", torch::arange(0, 200, 50, torch::kUInt8)},
+        {"flag", torch::tensor({true, false})},
+        {"scalar", torch::tensor(3.5f)},
+        {"empty", torch::zeros({0, 3})},
+        {"strided", torch::randn({4, 3}).t()}};
+    const std::string bytes = io::serializeSafetensors(tensors, {{"note", "hello"}}, "mem");
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+    const auto header = io::parseSafetensors(data, bytes.size(), "mem");
+    EXPECT_EQ(header.metadata.at("note"), "hello");
+    EXPECT_EQ(header.dataOffset % 8, 0u);
+    ASSERT_EQ(header.tensors.size(), tensors.size());
+    for (const auto& [name, original] : tensors) {
+        const auto entry = std::find_if(header.tensors.begin(), header.tensors.end(), [&](const auto& e) { return e.name == name; });
+        ASSERT_NE(entry, header.tensors.end()) << name;
+        const auto decoded = io::decodeTensor(data + header.dataOffset, *entry, "mem");
+        EXPECT_EQ(decoded.sizes(), original.sizes()) << name;
+        const auto expected = original.is_floating_point() ? original.to(torch::kFloat) : original;
+        EXPECT_TRUE(torch::equal(decoded, expected)) << name;  // F16, BF16, F64 → float32 exactly as a cast does
+    }
+}
+
+TEST(Safetensors, UnsignedAndFloat8TypesDecode) {
+    // U16 65535, U32 4e9, F8_E5M2 0x3C (1.0), F8_E4M3 0x38 (1.0), 0xB8 (−1.0), 0x7F (NaN)
+    const std::string header = R"({"a":{"dtype":"U16","shape":[1],"data_offsets":[0,2]},)"
+                               R"("b":{"dtype":"U32","shape":[1],"data_offsets":[2,6]},)"
+                               R"("c":{"dtype":"F8_E5M2","shape":[1],"data_offsets":[6,7]},)"
+                               R"("d":{"dtype":"F8_E4M3","shape":[3],"data_offsets":[7,10]}})";
+    std::string file(8, '\0');
+    file[0] = char(header.size());
+    file += header;
+    const uint32_t big = 4000000000u;
+    file += std::string("\xff\xff", 2) + std::string(reinterpret_cast<const char*>(&big), 4) + "\x3c\x38\xb8\x7f";
+    const auto* data = reinterpret_cast<const uint8_t*>(file.data());
+    const auto h = io::parseSafetensors(data, file.size(), "mem");
+    const auto get = [&](const std::string& n) {
+        for (const auto& e : h.tensors)
+            if (e.name == n) return io::decodeTensor(data + h.dataOffset, e, "mem");
+        return torch::Tensor();
+    };
+    EXPECT_EQ(get("a").item<int64_t>(), 65535);
+    EXPECT_EQ(get("b").item<int64_t>(), 4000000000ll);
+    EXPECT_EQ(get("c").item<float>(), 1.0f);
+    const auto d = get("d");
+    EXPECT_EQ(d[0].item<float>(), 1.0f);
+    EXPECT_EQ(d[1].item<float>(), -1.0f);
+    EXPECT_TRUE(std::isnan(d[2].item<float>()));
+}
+
+TEST(NativeFile, SaveThenOpenGivesTheSameOutputsBitForBit) {
+    for (const std::string preset : {"cpu-paper-mqar-softmax", "cpu-paper-mqar-mamba2", "cpu-paper-mqar-s4",
+                                     "cpu-paper-mqar-norm", "cpu-paper-mqar-lru", "s6", "cpu-deltanet"}) {
+        const Model model = Model::open("preset:" + preset);
+        const std::string path = scratch(preset + ".safetensors");
+        model.save(path);
+        const Model reopened = Model::open(path);
+        EXPECT_EQ(specToJson(reopened.spec()), specToJson(model.spec())) << preset;
+        EXPECT_EQ(reopened.source().format, "eigenscope native (safetensors)");
+        const auto tokens = torch::randint(0, model.spec().vocabSize, {2, 24});
+        EXPECT_TRUE(torch::equal(logits(reopened, tokens), logits(model, tokens))) << preset;
+        fs::remove(path);
+    }
+}
+
+TEST(NativeFile, SavingIsAtomicAndKeepsTheOldFileOnFailure) {
+    const std::string path = scratch("keep.safetensors");
+    Model::open("preset:cpu-paper-mqar-linear").save(path);
+    const auto before = fs::file_size(path);
+    EXPECT_NE(errorOf([&] { Model::open("preset:cpu-paper-mqar-linear").save(scratch("no/such/dir/x.safetensors")); }), "");
+    EXPECT_EQ(fs::file_size(path), before);
+    for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path()))
+        EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << "left a temporary file: " << entry.path();
+}
+
+TEST(MambaImport, MambaSsmTorchSaveMatchesTheReferenceForward) {
+    const Model model = Model::open(fixture("mamba_ssm"));
+    EXPECT_EQ(model.spec().blocks[0].mixer.type, "s6");
+    EXPECT_EQ(model.spec().vocabSize, 32);  // 30 padded to a multiple of 8
+    EXPECT_EQ(model.spec().norm, "rms");
+    expectMatchesReference(model, "mamba_ssm");
+    // The weights file alone finds config.json beside it.
+    expectMatchesReference(Model::open(fixture("mamba_ssm/pytorch_model.bin")), "mamba_ssm");
+}
+
+TEST(MambaImport, TransformersMamba2SafetensorsMatchesTheReferenceForward) {
+    const Model model = Model::open(fixture("mamba2_hf"));
+    EXPECT_EQ(model.spec().blocks[0].mixer.type, "mamba2");
+    EXPECT_EQ(model.spec().blocks[0].mixer.options["gated_norm"], true);
+    ASSERT_EQ(model.source().warnings.size(), 1u);
+    EXPECT_NE(model.source().warnings[0].find("lm_head.weight rebuilt"), std::string::npos);
+    expectMatchesReference(model, "mamba2");
+}
+
+TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {
+    expectMatchesReference(Model::open(fixture("mamba2_sharded")), "mamba2");
+    expectMatchesReference(Model::open(fixture("mamba2_sharded/model.safetensors.index.json")), "mamba2");
+}
+
+TEST(PaperImport, TransformerCheckpointWithItsYamlMatchesTheReferenceForward) {
+    const Model model = Model::open(fixture("paper_softmax/checkpoint.pth"), OpenOptions{fixture("paper_softmax/config.yaml")});
+    EXPECT_EQ(model.spec().style, "paper_transformer");
+    EXPECT_TRUE(model.spec().blocks[0].outputGate);
+    EXPECT_EQ(model.spec().blocks[0].channelMixer, "glu");
+    EXPECT_EQ(model.spec().blocks[0].mixer.options["conv_type"], "partial");
+    ASSERT_FALSE(model.source().warnings.empty());
+    EXPECT_NE(model.source().warnings[0].find("cuda:0"), std::string::npos);
+    expectMatchesReference(model, "paper_softmax");
+    const auto error = errorOf([] { Model::open(fixture("paper_softmax/checkpoint.pth")); });
+    EXPECT_NE(error.find("--config"), std::string::npos) << error;
+}
+
+TEST(PaperImport, MambaCheckpointWithItsYamlMatchesTheReferenceForward) {
+    const Model model = Model::open(fixture("paper_mamba2/checkpoint.pth"), OpenOptions{fixture("paper_mamba2/config.yaml")});
+    EXPECT_EQ(model.spec().style, "paper_mamba");
+    EXPECT_EQ(model.spec().seqLen, 64);
+    EXPECT_EQ(model.spec().seed, 1919u);
+    expectMatchesReference(model, "paper_mamba2");
+}
+
+TEST(TorchPickle, ViewsDtypesAndParametersMatchPython) {
+    const auto expected = readNpz(fixture("expected/pickles_variety.npz"));
+    for (const std::string file : {"pickles/variety.pt", "pickles/wrapped.pt"}) {
+        const auto state = io::readTorchSave(fixture(file));
+        ASSERT_EQ(state.tensors.size(), expected.size()) << file;
+        for (const auto& [name, tensor] : state.tensors) {
+            const auto& want = expected.at(name);
+            ASSERT_EQ(tensor.numel(), want.numel()) << name;
+            if (tensor.dim() > 0) ASSERT_EQ(tensor.sizes(), want.sizes()) << name;  // .npy reads a 0-d array as (1)
+            const auto got = want.scalar_type() == torch::kLong ? tensor : tensor.to(torch::kFloat64);
+            EXPECT_TRUE(torch::equal(got.reshape(-1), want.to(got.scalar_type()).reshape(-1))) << file << ": " << name;
+        }
+    }
+}
+
+TEST(Convert, EveryFixtureConvertsToANativeFileWithTheSameOutputs) {
+    const std::vector<std::pair<std::string, std::string>> inputs = {
+        {fixture("mamba_ssm"), ""}, {fixture("mamba2_hf"), ""}, {fixture("mamba2_sharded"), ""},
+        {fixture("paper_softmax/checkpoint.pth"), fixture("paper_softmax/config.yaml")},
+        {fixture("paper_mamba2/checkpoint.pth"), fixture("paper_mamba2/config.yaml")}};
+    for (const auto& [input, config] : inputs) {
+        const Model model = Model::open(input, OpenOptions{config});
+        const std::string path = scratch("converted.safetensors");
+        model.save(path);
+        const Model native = Model::open(path);
+        const auto tokens = torch::randint(0, model.spec().vocabSize, {2, 10});
+        EXPECT_TRUE(torch::equal(logits(native, tokens), logits(model, tokens))) << input;
+        fs::remove(path);
+    }
+}
+
+}  // namespace
+}  // namespace eigenscope
