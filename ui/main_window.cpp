@@ -28,7 +28,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPointer>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollArea>
@@ -39,6 +41,9 @@
 #include <QStyleFactory>
 #include <QUndoStack>
 #include <QVBoxLayout>
+
+#include <optional>
+#include <thread>
 
 namespace eigenscope::ui {
 
@@ -243,12 +248,30 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open model…"), QKeySequence::Open, this, [this] {
         QSettings settings;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), settings.value("lastDirectory").toString(),
-                                                          tr("Model specs (*.json);;All files (*)"));
-        if (!path.isEmpty()) openModel(path);
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open model"), settings.value("lastDirectory").toString(),
+            tr("Models (*.safetensors *.json *.pt *.pth *.bin *.ckpt);;All files (*)"));
+        if (path.isEmpty()) return;
+        QString config;
+        const bool checkpoint = QRegularExpression(QStringLiteral("\\.(pt|pth|bin|ckpt)$")).match(path).hasMatch();
+        if (checkpoint && !QFileInfo::exists(QFileInfo(path).dir().filePath("config.json"))) {
+            config = QFileDialog::getOpenFileName(this, tr("The reference code's config of this checkpoint"),
+                                                  QFileInfo(path).absolutePath(), tr("YAML configs (*.yaml *.yml)"));
+            if (config.isEmpty()) return;
+        }
+        openModel(path, config);
+    });
+    file->addAction(tr("Open model &folder…"), this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"),
+                                                                 QSettings().value("lastDirectory").toString());
+        if (!folder.isEmpty()) openModel(folder);
     });
     recentMenu_ = file->addMenu(tr("Open &recent"));
-    file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, [this] {
+    file->addAction(tr("&Save model…"), QKeySequence::Save, this, [this] {
+        const QString path = chooseSavePath(tr("Save model"), tr("eigenscope model (*.safetensors)"), "model.safetensors");
+        if (!path.isEmpty()) saveModel(path.endsWith(".safetensors") ? path : path + ".safetensors");
+    });
+    file->addAction(tr("Save model s&pec…"), this, [this] {
         const QString path = chooseSavePath(tr("Save model spec"), tr("JSON (*.json)"), "model.json");
         if (path.isEmpty()) return;
         QSaveFile out(path);
@@ -337,45 +360,102 @@ void MainWindow::updateLayerChoices() {
     layerChoice_->setCurrentIndex(previous >= 0 && previous < layerChoice_->count() ? previous : 0);
 }
 
-bool MainWindow::openModel(const QString& path) {
-    ModelSpec spec;
-    try {
-        spec = loadModelSpec(path.toStdString());
-        validateSpec(spec);
-    } catch (const std::exception& e) {
-        showError(QString::fromStdString(e.what()));
-        return false;
-    }
+bool MainWindow::openModel(const QString& path, const QString& config) {
     const bool preset = path.startsWith("preset:");
-    const ModelSpec before = spec_;
-    const QString beforeFile = modelFile_;
-    const QString afterFile = preset ? QString() : QFileInfo(path).absoluteFilePath();
+    const bool specFile = path.endsWith(".json", Qt::CaseInsensitive) && !path.endsWith(".index.json", Qt::CaseInsensitive);
+    if (preset || specFile) {
+        ModelSpec spec;
+        try {
+            spec = loadModelSpec(path.toStdString());
+            validateSpec(spec);
+        } catch (const std::exception& e) {
+            showError(QString::fromStdString(e.what()));
+            return false;
+        }
+        showOpened(preset ? QString() : QFileInfo(path).absoluteFilePath(), QString(), spec, {});
+        architecture_->setPresetName(preset ? path.mid(7) : QString());
+        return true;
+    }
+    const QString file = QFileInfo(path).absoluteFilePath();
+    auto opened = std::make_shared<std::optional<Model>>();
+    statusBar()->showMessage(tr("Opening %1 …").arg(path));
+    runInBackground([file, config, opened] { *opened = Model::open(file.toStdString(), OpenOptions{config.toStdString()}); },
+                    [this, file, config, opened](const QString& error) {
+                        if (!error.isEmpty()) return showError(error);
+                        worker_->adopt(file, **opened);
+                        QStringList warnings;
+                        for (const auto& w : (*opened)->source().warnings) warnings << QString::fromStdString(w);
+                        showOpened(file, config, (*opened)->spec(), warnings);
+                        statusBar()->showMessage(tr("Opened %1 (%2)").arg(file, QString::fromStdString((*opened)->source().format)), 8000);
+                    });
+    return true;
+}
+
+void MainWindow::showOpened(const QString& path, const QString& config, const ModelSpec& spec, const QStringList& warnings) {
     // Opening is undoable like any architecture edit; the file the weights come from travels with it.
+    struct Source {
+        ModelSpec spec;
+        QString file, config;
+    };
     class OpenCommand : public QUndoCommand {
     public:
-        OpenCommand(MainWindow* w, ModelSpec b, QString bf, ModelSpec a, QString af, const QString& text)
-            : w_(w), before_(std::move(b)), after_(std::move(a)), beforeFile_(std::move(bf)), afterFile_(std::move(af)) {
+        OpenCommand(MainWindow* w, Source before, Source after, const QString& text)
+            : w_(w), before_(std::move(before)), after_(std::move(after)) {
             setText(text);
         }
-        void undo() override { set(before_, beforeFile_); }
-        void redo() override { set(after_, afterFile_); }
+        void undo() override { set(before_); }
+        void redo() override { set(after_); }
 
     private:
-        void set(const ModelSpec& s, const QString& file) {
-            w_->modelFile_ = file;
-            w_->applySpec(s);
+        void set(const Source& s) {
+            w_->modelFile_ = s.file;
+            w_->modelConfig_ = s.config;
+            w_->applySpec(s.spec);
         }
         MainWindow* w_;
-        ModelSpec before_, after_;
-        QString beforeFile_, afterFile_;
+        Source before_, after_;
     };
-    undo_->push(new OpenCommand(this, before, beforeFile, spec, afterFile, tr("open %1").arg(path)));
-    architecture_->setPresetName(preset ? path.mid(7) : QString());
-    if (!preset) {
+    undo_->push(new OpenCommand(this, {spec_, modelFile_, modelConfig_}, {spec, path, config},
+                                tr("open %1").arg(path.isEmpty() ? QString::fromStdString(spec.name) : path)));
+    if (!path.isEmpty()) {
+        architecture_->setPresetName(QString());
         QSettings().setValue("lastDirectory", QFileInfo(path).absolutePath());
-        addRecent(QFileInfo(path).absoluteFilePath());
+        addRecent(path);
     }
-    return true;
+    if (!warnings.isEmpty()) statusBar()->showMessage(warnings.join("; "), 10000);
+}
+
+void MainWindow::runInBackground(std::function<void()> work, std::function<void(const QString& error)> done) {
+    ++loading_;
+    QPointer<MainWindow> self(this);
+    std::thread([self, work = std::move(work), done = std::move(done)] {
+        QString error;
+        try {
+            work();
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(qApp, [self, done, error] {
+            if (!self) return;
+            --self->loading_;
+            done(error);
+        }, Qt::QueuedConnection);
+    }).detach();
+}
+
+void MainWindow::saveModel(const QString& path) {
+    const ModelSpec spec = spec_;
+    const QString file = modelFile_.endsWith(".json", Qt::CaseInsensitive) ? QString() : modelFile_, config = modelConfig_;
+    statusBar()->showMessage(tr("Saving %1 …").arg(path));
+    runInBackground(
+        [spec, file, config, path] {
+            const Model model = file.isEmpty() ? Model::fromSpec(spec) : Model::open(file.toStdString(), OpenOptions{config.toStdString()});
+            model.save(path.toStdString());
+        },
+        [this, path](const QString& error) {
+            if (!error.isEmpty()) return showError(error);
+            statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+        });
 }
 
 void MainWindow::setSpec(const ModelSpec& spec, const QString& description) { onSpecEdited(spec, description, -1); }
@@ -391,6 +471,7 @@ void MainWindow::onSpecEdited(const ModelSpec& spec, const QString& description,
     const bool fromFile = !modelFile_.isEmpty();
     if (fromFile) statusBar()->showMessage(tr("Edited: the model is now freshly initialized from its spec"), 5000);
     modelFile_.clear();
+    modelConfig_.clear();
     undo_->push(new SpecCommand([this](const ModelSpec& s) { applySpec(s); }, spec_, spec, description, mergeKey));
 }
 
@@ -406,6 +487,7 @@ void MainWindow::recompute() {
     AnalysisRequest request;
     request.spec = spec_;
     request.file = modelFile_.endsWith(".json", Qt::CaseInsensitive) ? QString() : modelFile_;
+    request.config = modelConfig_;
     request.input = input_->input();
     request.options.mode = input_->mode().toStdString();
     request.options.device = input_->device().toStdString();

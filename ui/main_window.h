@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 
 class QCheckBox;
@@ -36,8 +37,13 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a model spec file or "preset:NAME"; on failure shows the error and keeps the current model.
-    bool openModel(const QString& path);
+    // Opens "preset:NAME" or a model spec at once; any other model file (native, Hugging Face, a checkpoint of
+    // the reference code with its YAML `config`) is read off the GUI thread and shown when ready. On failure
+    // the error is shown and the current model stays. Returns false when the request fails immediately.
+    bool openModel(const QString& path, const QString& config = QString());
+    // Writes the current model as a native .safetensors file, off the GUI thread.
+    void saveModel(const QString& path);
+    bool loading() const { return loading_ > 0; }
     void setSpec(const ModelSpec& spec, const QString& description);
     void recompute();
     void cancelComputation();
@@ -74,6 +80,8 @@ private:
     void buildMenus();
     QWidget* buildPlotArea();
     void applySpec(const ModelSpec& spec);
+    void showOpened(const QString& path, const QString& config, const ModelSpec& spec, const QStringList& warnings);
+    void runInBackground(std::function<void()> work, std::function<void(const QString& error)> done);
     void onSpecEdited(const ModelSpec& spec, const QString& description, int mergeKey);
     void onFinished(const AnalysisOutcome& outcome);
     void refreshPlots();
@@ -88,7 +96,9 @@ private:
     QString chooseSavePath(const QString& title, const QString& filter, const QString& suggested);
 
     ModelSpec spec_;
-    QString modelFile_;  // the file the weights come from; empty for a spec built in the editor
+    QString modelFile_;    // the file the weights come from; empty for a spec built in the editor
+    QString modelConfig_;  // the reference code's YAML config of modelFile_, when it needs one
+    int loading_ = 0;
     std::unique_ptr<AnalysisWorker> worker_;
     quint64 latestSubmitted_ = 0, shownId_ = 0, handledId_ = 0;
     std::shared_ptr<const AnalysisResult> current_, init_, pinned_;

@@ -159,6 +159,41 @@ TEST_F(MainWindowTest, OpensAModelFileAndRemembersIt) {
     EXPECT_NE(window->windowTitle().indexOf("my-lru.json"), -1);
 }
 
+TEST_F(MainWindowTest, OpensModelFilesOffTheGuiThread) {
+    const QString native = dir.filePath("saved.safetensors");
+    window->saveModel(native);
+    ASSERT_TRUE(waitFor([&] { return !window->loading(); }));
+    ASSERT_TRUE(QFile::exists(native)) << window->lastError().toStdString();
+    EXPECT_TRUE(readAll(native).mid(8).startsWith("{"));
+
+    ASSERT_TRUE(window->openModel("preset:cpu-paper-mqar-softmax"));
+    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
+    auto before = window->currentResult();
+    EXPECT_TRUE(window->openModel(native));
+    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
+    EXPECT_EQ(window->currentResult()->layers[0].mixer, "mamba2");
+    EXPECT_NE(window->windowTitle().indexOf("saved.safetensors"), -1);
+
+    const QString fixtures = QStringLiteral(EIGENSCOPE_FIXTURES);
+    before = window->currentResult();
+    window->openModel(fixtures + "/paper_softmax/checkpoint.pth", fixtures + "/paper_softmax/config.yaml");
+    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
+    EXPECT_EQ(window->currentResult()->layers[0].mixer, "softmax_attention");
+    EXPECT_TRUE(window->spec().blocks[0].outputGate);
+    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+
+    const QString broken = dir.filePath("broken.safetensors");
+    QFile out(broken);
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+    out.write("\x10\x00\x00\x00\x00\x00\x00\x00{\"w\": nonsense}");
+    out.close();
+    before = window->currentResult();
+    window->openModel(broken);
+    ASSERT_TRUE(waitFor([&] { return !window->loading(); }));
+    EXPECT_NE(window->lastError().indexOf("broken.safetensors"), -1) << window->lastError().toStdString();
+    EXPECT_EQ(window->currentResult(), before);
+}
+
 TEST_F(MainWindowTest, DroppedFileOpens) {
     const QString path = dir.filePath("dropped.json");
     QFile out(path);

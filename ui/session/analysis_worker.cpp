@@ -43,6 +43,11 @@ void AnalysisWorker::cancel() {
     if (running_) cancel_ = true;
 }
 
+void AnalysisWorker::adopt(const QString& file, Model model) {
+    std::lock_guard lock(mutex_);
+    adopted_.insert_or_assign(file, std::move(model));
+}
+
 bool AnalysisWorker::busy() const {
     std::lock_guard lock(mutex_);
     return running_ || pending_.has_value();
@@ -77,7 +82,15 @@ const Model& AnalysisWorker::modelFor(const AnalysisRequest& request, bool init)
     auto found = models_.find(key);
     if (found != models_.end()) return found->second;
     if (models_.size() > 8) models_.clear();  // a long slider session must not keep every model alive
-    Model model = request.file.isEmpty() ? Model::fromSpec(request.spec) : Model::open(request.file.toStdString());
+    std::optional<Model> given;
+    if (!request.file.isEmpty()) {
+        std::lock_guard lock(mutex_);
+        const auto found = adopted_.find(request.file);
+        if (found != adopted_.end()) given = found->second;
+    }
+    Model model = request.file.isEmpty() ? Model::fromSpec(request.spec)
+                  : given                ? *given
+                                         : Model::open(request.file.toStdString(), OpenOptions{request.config.toStdString()});
     if (init) model = model.freshlyInitialized();
     return models_.emplace(key, std::move(model)).first->second;
 }

@@ -22,6 +22,7 @@ namespace eigenscope::ui {
 struct AnalysisRequest {
     ModelSpec spec;
     QString file;        // non-empty: the weights come from this model file, not a fresh initialization
+    QString config;      // the reference code's YAML config of `file`, when it needs one
     InputSpec input;
     AnalysisOptions options;  // progress and cancel are set by the worker
     bool withInit = false;    // also analyse the freshly initialized model (init-vs-current compare)
@@ -45,6 +46,8 @@ public:
     // Stops the running analysis and drops the waiting one; both outcomes report cancelled.
     void cancel();
     bool busy() const;
+    // A model opened elsewhere (off the GUI thread) for requests naming `file`; saves opening it twice.
+    void adopt(const QString& file, Model model);
 
 Q_SIGNALS:
     void started(quint64 id);
@@ -69,6 +72,7 @@ private:
     quint64 nextId_ = 1;
     std::atomic<bool> cancel_{false};
     std::map<std::string, Model> models_;  // worker thread only
+    std::map<QString, Model> adopted_;     // guarded by mutex_
     std::thread thread_;
 };
 
