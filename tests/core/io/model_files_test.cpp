@@ -190,6 +190,16 @@ TEST(PaperImport, MambaCheckpointWithItsYamlMatchesTheReferenceForward) {
     expectMatchesReference(model, "paper_mamba2");
 }
 
+TEST(PaperImport, TransformerVariantsAndPseudoLtiMatchTheReferenceForward) {
+    for (const std::string name : {"paper_linear", "paper_norm", "paper_lti"}) {
+        const Model model = Model::open(fixture(name + "/checkpoint.pth"), OpenOptions{fixture(name + "/config.yaml")});
+        expectMatchesReference(model, name);
+    }
+    // The linear-attention variant has mixer "none": the reference drops the block's residual.
+    EXPECT_EQ(Model::open(fixture("paper_linear/checkpoint.pth"), OpenOptions{fixture("paper_linear/config.yaml")})
+                  .spec().blocks[0].channelMixer, "none");
+}
+
 TEST(TorchPickle, ViewsDtypesAndParametersMatchPython) {
     const auto expected = readNpz(fixture("expected/pickles_variety.npz"));
     for (const std::string file : {"pickles/variety.pt", "pickles/wrapped.pt"}) {
@@ -198,7 +208,9 @@ TEST(TorchPickle, ViewsDtypesAndParametersMatchPython) {
         for (const auto& [name, tensor] : state.tensors) {
             const auto& want = expected.at(name);
             ASSERT_EQ(tensor.numel(), want.numel()) << name;
-            if (tensor.dim() > 0) ASSERT_EQ(tensor.sizes(), want.sizes()) << name;  // .npy reads a 0-d array as (1)
+            if (tensor.dim() > 0) {
+                ASSERT_EQ(tensor.sizes(), want.sizes()) << name;  // .npy reads a 0-d array as (1)
+            }
             const auto got = want.scalar_type() == torch::kLong ? tensor : tensor.to(torch::kFloat64);
             EXPECT_TRUE(torch::equal(got.reshape(-1), want.to(got.scalar_type()).reshape(-1))) << file << ": " << name;
         }
