@@ -6,6 +6,7 @@
 #include "eigenscope/model_info.h"
 #include "eigenscope/presets.h"
 #include "eigenscope/runtime.h"
+#include "eigenscope/train.h"
 
 #include <CLI/CLI.hpp>
 
@@ -86,6 +87,30 @@ void convertModel(const std::string& in, const std::string& out, const std::stri
     model.save(out);
     std::cout << "wrote " << out << " (" << model.source().format << ", " << model.spec().blocks.size() << " layers)\n";
     for (const auto& warning : model.source().warnings) std::cout << "warning: " << warning << "\n";
+}
+
+struct TrainArgs {
+    std::string model, config;
+    TrainOptions options;
+};
+
+void runTrain(const TrainArgs& a) {
+    Model model = Model::open(a.model, OpenOptions{a.config, false});
+    const bool terminal = ::isatty(STDOUT_FILENO);
+    const int64_t every = std::max<int64_t>(1, a.options.evalEvery > 0 ? a.options.evalEvery : a.options.steps / 20);
+    const auto progress = [&](const TrainProgress& p) {
+        const double eta = p.stepsPerSecond > 0 ? double(p.steps - p.step) / p.stepsPerSecond : 0;
+        char line[160];
+        std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f  acc %s  %.1f steps/s  ETA %d:%02d", (long long)p.step,
+                      (long long)p.steps, p.loss, std::isnan(p.accuracy) ? "–" : std::to_string(p.accuracy).substr(0, 5).c_str(),
+                      p.stepsPerSecond, int(eta) / 60, int(eta) % 60);
+        if (terminal) std::cout << "\r" << line << "   " << std::flush;
+        else if (p.step % every == 0 || p.step == p.steps) std::cout << line << "\n";
+    };
+    const TrainSummary s = train(model, a.options, progress);
+    if (terminal) std::cout << "\n";
+    std::cout << "trained " << s.steps << " steps: loss " << s.loss << ", accuracy " << s.accuracy << " (best " << s.bestAccuracy
+              << ")" << (s.reachedTarget ? ", target reached" : "") << "; run folder " << s.runDir << "\n";
 }
 
 struct AnalyzeArgs {
@@ -208,6 +233,29 @@ int main(int argc, char** argv) {
     convert->add_option("OUT", convertOut, "the native file to write (.safetensors)")->required();
     convert->add_option("--config", convertConfig, "the reference code's YAML config for a state dict");
     convert->callback([&] { convertModel(convertIn, convertOut, convertConfig); });
+
+    TrainArgs trainArgs;
+    auto* trainCmd = app.add_subcommand("train", "Train a model on a task, with checkpoints and spectrum snapshots");
+    auto& t = trainArgs.options;
+    trainCmd->add_option("--model", trainArgs.model, modelHelp)->required();
+    trainCmd->add_option("--config", trainArgs.config, "the reference code's YAML config for a state dict");
+    trainCmd->add_option("--task", t.task, "task:mqar|selective_copy|induction[:key=value,...]")->capture_default_str();
+    trainCmd->add_option("--steps", t.steps, "optimizer steps")->capture_default_str();
+    trainCmd->add_option("--lr", t.lr, "peak learning rate (linear warmup, cosine decay)")->capture_default_str();
+    trainCmd->add_option("--batch", t.batch, "batch size")->capture_default_str();
+    trainCmd->add_option("--seed", t.seed, "seed of data order, dropout and evaluation batches")->capture_default_str();
+    trainCmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->capture_default_str();
+    trainCmd->add_option("--warmup", t.warmup, "warmup steps (default 10% of --steps)");
+    trainCmd->add_option("--clip", t.clip, "gradient norm clip, 0 for none")->capture_default_str();
+    trainCmd->add_option("--eval-every", t.evalEvery, "evaluate every N steps")->capture_default_str();
+    trainCmd->add_option("--snapshot-every", t.snapshotEvery, "spectrum snapshot every N steps (0: none)")->capture_default_str();
+    trainCmd->add_option("--checkpoint-every", t.checkpointEvery, "checkpoint every N steps (0: at each evaluation)")
+        ->capture_default_str();
+    trainCmd->add_option("--target-acc", t.targetAccuracy, "stop at this evaluation accuracy (0: never)")->capture_default_str();
+    trainCmd->add_option("--device", t.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+    trainCmd->add_option("--out", t.out, "the run folder")->required();
+    trainCmd->add_flag("--resume", t.resume, "continue the run in --out from its last checkpoint");
+    trainCmd->callback([&] { runTrain(trainArgs); });
 
     AnalyzeArgs analyzeArgs;
     auto* analyzeCmd = app.add_subcommand("analyze", "Eigenvalue analysis of a model on an input batch");

@@ -75,6 +75,15 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
 
 StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block) {
     const int64_t T = q.size(2);
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || (v.defined() && v.requires_grad()))) {
+        // Training: the same quantities from the full score matrix, without the streamed in-place updates
+        // that autograd cannot differentiate through.
+        const auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
+        const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill(future, -INFINITY);
+        const auto logNormalizer = scores.logsumexp(-1);
+        const auto out = v.defined() ? torch::matmul((scores - logNormalizer.unsqueeze(-1)).exp(), v) : torch::Tensor();
+        return {out, logNormalizer, std::get<0>(scores.max(-1))};
+    }
     auto runningMax = torch::full({q.size(0), q.size(1), T}, -INFINITY, q.options());
     auto runningSum = torch::zeros({q.size(0), q.size(1), T}, q.options());
     auto out = v.defined() ? torch::zeros({q.size(0), q.size(1), T, v.size(3)}, v.options()) : torch::Tensor();

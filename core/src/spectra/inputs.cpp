@@ -1,7 +1,9 @@
 #include "spectra/inputs.h"
 
 #include "io/npy.h"
-#include "tasks/mqar.h"
+#include "tasks/tasks.h"
+
+#include <algorithm>
 
 #include <sstream>
 
@@ -44,7 +46,9 @@ InputSpec parseInputSpec(const std::string& text) {
         const auto next = rest.find(':');
         spec.kind = "task";
         spec.task = rest.substr(0, next);
-        if (spec.task != "mqar") throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar)");
+        const auto known = tasks::taskNames();
+        if (std::find(known.begin(), known.end(), spec.task) == known.end())
+            throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar, selective_copy, induction)");
         if (next != std::string::npos) spec.params = parseParams(rest.substr(next + 1), "input " + text);
     } else {
         throw Error("input " + text + ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy, text:TEXT or task:NAME[:k=v,...]");
@@ -107,11 +111,11 @@ BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
         built.embeddings = x.to(torch::kFloat32);
     } else {
         if (spec.encoder == "linear") throw Error("input task:" + input.task + ": the model takes continuous inputs, not tokens");
-        const auto config = tasks::mqarConfig(input.params, T, spec.vocabSize);
-        if (config.vocab > spec.vocabSize)
-            throw Error("input task:mqar: vocab=" + std::to_string(config.vocab) + " exceeds the model's vocabulary " +
+        const auto task = tasks::makeTask(input.task, input.params, T, spec.vocabSize);
+        if (task.vocab > spec.vocabSize)
+            throw Error("input task:" + input.task + ": vocab=" + std::to_string(task.vocab) + " exceeds the model's vocabulary " +
                         std::to_string(spec.vocabSize));
-        auto batch = tasks::sampleMqar(config, B, input.seed);
+        auto batch = task.sample(B, input.seed);
         built.tokens = batch.inputs;
         built.gaps = std::move(batch.dependencyGaps);
     }

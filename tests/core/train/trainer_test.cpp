@@ -1,0 +1,183 @@
+#include "eigenscope/presets.h"
+#include "eigenscope/train.h"
+#include "io/npy.h"
+#include "io/safetensors.h"
+#include "model/model_handle.h"
+#include "test_util.h"
+
+#include <gtest/gtest.h>
+#include <zip.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace eigenscope {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::errorOf;
+
+// A small softmax-attention model that solves MQAR at T = 16 with two pairs.
+ModelSpec tinySpec(double dropout = 0.0) {
+    ModelSpec spec = presetSpec("cpu-paper-mqar-softmax");
+    spec.dModel = 32;
+    spec.vocabSize = 16;
+    spec.seqLen = 16;
+    spec.maxPositions = 16;
+    spec.dropout = dropout;
+    spec.seed = 5;
+    for (auto& b : spec.blocks) b.mixer.options["state_dim"] = 32;
+    return spec;
+}
+
+std::string runDir(const std::string& name) {
+    const auto dir = fs::temp_directory_path() / ("eigenscope_train_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(dir);
+    return dir.string();
+}
+
+std::string readText(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(Trainer, TinyMqarReachesItsTarget) {
+    Model model = Model::fromSpec(tinySpec());
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=16";
+    o.steps = 600;
+    o.batch = 32;
+    o.lr = 3e-3;
+    o.evalEvery = 25;
+    o.targetAccuracy = 0.99;
+    o.seed = 1;
+    o.out = runDir("tiny");
+    const auto s = train(model, o);
+    EXPECT_TRUE(s.reachedTarget) << "accuracy " << s.accuracy << " after " << s.steps << " steps";
+    EXPECT_GE(s.accuracy, 0.99);
+    EXPECT_LT(s.steps, 600);
+    const std::string metrics = readText(fs::path(o.out) / "metrics.csv");
+    EXPECT_EQ(metrics.rfind("step,lr,train_loss,eval_loss,eval_accuracy,seconds\n", 0), 0u);
+    EXPECT_TRUE(fs::exists(fs::path(o.out) / "run.json"));
+    fs::remove_all(o.out);
+}
+
+TEST(Trainer, AKilledRunResumesToTheSameResult) {
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=16";
+    o.steps = 30;
+    o.batch = 8;
+    o.lr = 2e-3;
+    o.evalEvery = 10;
+    o.seed = 3;
+
+    Model straight = Model::fromSpec(tinySpec(0.1));  // dropout on: the RNG state must resume too
+    o.out = runDir("straight");
+    train(straight, o);
+
+    Model interrupted = Model::fromSpec(tinySpec(0.1));
+    o.out = runDir("resumed");
+    std::atomic<bool> cancel{false};
+    const auto first = train(interrupted, o, [&](const TrainProgress& p) { cancel = p.step >= 17; }, &cancel);
+    EXPECT_EQ(first.steps, 17);
+    Model resumed = Model::fromSpec(tinySpec(0.1));  // a fresh process: weights come from the checkpoint
+    o.resume = true;
+    const auto second = train(resumed, o);
+    EXPECT_EQ(second.steps, 30);
+
+    const auto resumedParameters = resumed.impl->module->named_parameters();
+    for (const auto& item : straight.impl->module->named_parameters())
+        EXPECT_TRUE(torch::equal(item.value(), resumedParameters[item.key()])) << item.key();
+    // Columns other than the wall-clock seconds agree row by row.
+    const auto rows = [](const std::string& csv) {
+        std::vector<std::string> out;
+        std::istringstream lines(csv);
+        for (std::string line; std::getline(lines, line);) out.push_back(line.substr(0, line.rfind(',')));
+        return out;
+    };
+    EXPECT_EQ(rows(readText(runDir("resumed") + "/metrics.csv")), rows(readText(runDir("straight") + "/metrics.csv")));
+    fs::remove_all(runDir("straight"));
+    fs::remove_all(runDir("resumed"));
+}
+
+TEST(Trainer, SnapshotsAreReadableAnalyses) {
+    Model model = Model::fromSpec(tinySpec());
+    TrainOptions o;
+    o.task = "task:induction:seq_len=16,vocab=16";
+    o.steps = 20;
+    o.batch = 4;
+    o.snapshotEvery = 10;
+    o.evalEvery = 10;
+    o.out = runDir("snapshots");
+    train(model, o);
+    for (const int step : {0, 10, 20}) {
+        const auto path = fs::path(o.out) / "snapshots" / ("step-" + std::to_string(step) + ".npz");
+        ASSERT_TRUE(fs::exists(path)) << path;
+        int error = 0;
+        zip_t* zip = zip_open(path.string().c_str(), ZIP_RDONLY, &error);
+        ASSERT_NE(zip, nullptr);
+        zip_stat_t stat;
+        ASSERT_EQ(zip_stat(zip, "layer0_eig.npy", 0, &stat), 0);
+        std::string bytes(size_t(stat.size), '\0');
+        zip_file_t* f = zip_fopen(zip, "layer0_eig.npy", 0);
+        zip_fread(f, bytes.data(), stat.size);
+        zip_fclose(f);
+        zip_discard(zip);
+        const auto eig = io::parseNpy(bytes, path.string());
+        EXPECT_EQ(eig.size(0), 8);   // the probe batch
+        EXPECT_EQ(eig.size(1), 15);  // T_eff: softmax attention has no Λ at t = 0
+        EXPECT_TRUE(eig.is_complex());
+    }
+    fs::remove_all(o.out);
+}
+
+TEST(Trainer, EveryTokenPresetTakesTrainingSteps) {
+    for (const auto& preset : listPresets()) {
+        ModelSpec spec = presetSpec(preset.name);
+        if (spec.encoder == "linear" || spec.head != "lm" || spec.dModel > 64) continue;
+        spec.seqLen = 32;
+        if (spec.maxPositions > 0) spec.maxPositions = 32;
+        Model model = Model::fromSpec(spec);
+        const auto before = model.impl->module->parameters()[0].clone();
+        TrainOptions o;
+        o.task = "task:mqar:seq_len=32,kv_pairs=2,vocab=32";
+        o.steps = 2;
+        o.batch = 2;
+        o.evalBatches = 1;
+        o.out = runDir("preset_" + preset.name);
+        const auto s = train(model, o);
+        EXPECT_TRUE(std::isfinite(s.loss)) << preset.name;
+        EXPECT_FALSE(torch::equal(before, model.impl->module->parameters()[0])) << preset.name << ": no update";
+        fs::remove_all(o.out);
+    }
+}
+
+TEST(Trainer, RefusesToOverwriteARunAndNamesBadOptions) {
+    Model model = Model::fromSpec(tinySpec());
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=16";
+    o.steps = 2;
+    o.batch = 2;
+    o.out = runDir("twice");
+    train(model, o);
+    EXPECT_NE(errorOf([&] { train(model, o); }).find("already holds a run"), std::string::npos);
+    o.out = runDir("never");
+    o.resume = true;
+    EXPECT_NE(errorOf([&] { train(model, o); }).find("no checkpoint to resume"), std::string::npos);
+    o.resume = false;
+    o.task = "randn";
+    EXPECT_NE(errorOf([&] { train(model, o); }).find("--task must be task:"), std::string::npos);
+    o.task = "task:mqar:vocab=64,seq_len=16,kv_pairs=2";
+    EXPECT_NE(errorOf([&] { train(model, o); }).find("exceeds the model's"), std::string::npos);
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=16";
+    o.lr = -1;
+    EXPECT_NE(errorOf([&] { train(model, o); }).find("--lr"), std::string::npos);
+    fs::remove_all(runDir("twice"));
+    fs::remove_all(runDir("never"));
+}
+
+}  // namespace
+}  // namespace eigenscope
