@@ -86,7 +86,10 @@ const Model& AnalysisWorker::modelFor(const AnalysisRequest& request, bool init)
     if (!request.file.isEmpty()) {
         std::lock_guard lock(mutex_);
         const auto found = adopted_.find(request.file);
-        if (found != adopted_.end()) given = found->second;
+        if (found != adopted_.end()) {
+            given = found->second;
+            adopted_.erase(found);  // from here on the cache below holds it
+        }
     }
     Model model = request.file.isEmpty() ? Model::fromSpec(request.spec)
                   : given                ? *given
