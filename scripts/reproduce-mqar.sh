@@ -24,7 +24,8 @@ else
   task="task:mqar:seq_len=128,kv_pairs=8,vocab=256"; batch=32; device=cpu
   runs=${RUNS:-runs/mqar-cpu}; report=${REPORT:-docs/results/mqar-cpu.md}
 fi
-seeds="1 2 3"
+models=${MODELS:-$models}
+seeds=${SEEDS:-1 2 3}
 lr_of() {  # the learning rates of the paper's configs (configs/iclr2026/mqar/*.yaml)
   case "$1" in
     *linear*|*mamba2*) echo 1e-2 ;;

@@ -13,7 +13,7 @@
 namespace eigenscope {
 
 struct TrainOptions {
-    std::string task = "task:mqar";  // as --input: task:NAME[:key=value,...]
+    std::string task = "task:mqar";  // as --input: task:NAME[:key=value,...]; listops/imdb/cifar10 need a classifier head
     int64_t steps = 1000;
     int64_t batch = 64;
     double lr = 1e-3;

@@ -48,7 +48,7 @@ InputSpec parseInputSpec(const std::string& text) {
         spec.task = rest.substr(0, next);
         const auto known = tasks::taskNames();
         if (std::find(known.begin(), known.end(), spec.task) == known.end())
-            throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar, selective_copy, induction)");
+            throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar, selective_copy, induction, listops, imdb, cifar10, text)");
         if (next != std::string::npos) spec.params = parseParams(rest.substr(next + 1), "input " + text);
     } else {
         throw Error("input " + text + ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy, text:TEXT or task:NAME[:k=v,...]");

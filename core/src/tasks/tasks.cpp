@@ -1,5 +1,7 @@
 #include "tasks/tasks.h"
 
+#include "tasks/datasets.h"
+
 #include "eigenscope/error.h"
 
 #include <algorithm>
@@ -22,7 +24,7 @@ int64_t intParam(const std::string& task, const std::string& key, const std::str
 
 }  // namespace
 
-std::vector<std::string> taskNames() { return {"mqar", "selective_copy", "induction"}; }
+std::vector<std::string> taskNames() { return {"mqar", "selective_copy", "induction", "listops", "imdb", "cifar10", "text"}; }
 
 TaskBatch sampleSelectiveCopy(const SelectiveCopyConfig& c, int64_t batch, uint64_t seed) {
     std::mt19937_64 rng(seed);
@@ -115,6 +117,8 @@ Task makeTask(const std::string& name, const std::map<std::string, std::string>&
         task.sample = [c](int64_t batch, uint64_t seed) { return sampleInduction(c, batch, seed); };
         return task;
     }
+    if (name == "listops" || name == "imdb" || name == "cifar10" || name == "text")
+        return makeDatasetTask(name, params, defaultSeqLen);
     std::string known;
     for (const auto& n : taskNames()) known += (known.empty() ? "" : ", ") + n;
     throw Error("task:" + name + ": unknown task (known: " + known + ")");

@@ -14,6 +14,7 @@ namespace eigenscope::tasks {
 struct Task {
     std::string name;
     int64_t vocab = 0, seqLen = 0;
+    int64_t classes = 0;  // > 0: one label per sequence, labels (B); 0: per-position labels (B, T)
     std::function<TaskBatch(int64_t batch, uint64_t seed)> sample;
 };
 

@@ -114,12 +114,22 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
     const InputSpec input = parseInputSpec(o.task);
     if (input.kind != "task") throw Error("train: --task must be task:NAME[:key=value,...], got " + o.task);
     const ModelSpec& spec = model.spec();
-    if (spec.head != "lm") throw Error("train: the labelled tasks need a model with an LM head (per-position outputs)");
     if (spec.encoder == "linear") throw Error("train: the tasks give token ids; the model takes continuous inputs");
     const auto task = tasks::makeTask(input.task, input.params, spec.seqLen, spec.vocabSize);
-    if (task.vocab > spec.vocabSize || task.vocab > outputWidth(spec))
-        throw Error("train: the task's vocabulary " + std::to_string(task.vocab) + " exceeds the model's " +
-                    std::to_string(std::min(spec.vocabSize, outputWidth(spec))));
+    if (task.vocab > spec.vocabSize)
+        throw Error("train: the task's vocabulary " + std::to_string(task.vocab) + " exceeds the model's " + std::to_string(spec.vocabSize));
+    if (task.classes > 0) {
+        if (spec.head != "classifier")
+            throw Error("train: task:" + task.name + " labels whole sequences; the model needs \"head\": \"classifier\"");
+        if (outputWidth(spec) < task.classes)
+            throw Error("train: task:" + task.name + " has " + std::to_string(task.classes) + " classes, the model outputs " +
+                        std::to_string(outputWidth(spec)));
+    } else {
+        if (spec.head != "lm") throw Error("train: task:" + task.name + " labels every position; the model needs an LM head");
+        if (task.vocab > outputWidth(spec))
+            throw Error("train: the task's vocabulary " + std::to_string(task.vocab) + " exceeds the model's outputs " +
+                        std::to_string(outputWidth(spec)));
+    }
     const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
     auto& module = model.impl->module;
     module->to(device, torch::kFloat32);
@@ -171,7 +181,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
                                               {"device", o.device}}},
                                             {"seed", o.seed}};
         io::writeFileAtomically((run / "run.json").string(), description.dump(2) + "\n");
-        io::writeFileAtomically((run / "metrics.csv").string(), "step,lr,train_loss,eval_loss,eval_accuracy,seconds\n");
+        io::writeFileAtomically((run / "metrics.csv").string(), "step,lr,train_loss,eval_loss,eval_accuracy,eval_perplexity,seconds\n");
         torch::manual_seed(o.seed);
     }
 
@@ -228,7 +238,8 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
             summary.accuracy = e.accuracy;
             if (std::isnan(summary.bestAccuracy) || e.accuracy > summary.bestAccuracy) summary.bestAccuracy = e.accuracy;
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-            metrics << done << "," << lr << "," << summary.loss << "," << e.loss << "," << e.accuracy << "," << seconds << "\n";
+            metrics << done << "," << lr << "," << summary.loss << "," << e.loss << "," << e.accuracy << "," << std::exp(e.loss) << ","
+                    << seconds << "\n";
             metrics.flush();
             summary.reachedTarget = o.targetAccuracy > 0 && e.accuracy >= o.targetAccuracy;
         }

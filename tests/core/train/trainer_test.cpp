@@ -60,7 +60,7 @@ TEST(Trainer, TinyMqarReachesItsTarget) {
     EXPECT_GE(s.accuracy, 0.99);
     EXPECT_LT(s.steps, 600);
     const std::string metrics = readText(fs::path(o.out) / "metrics.csv");
-    EXPECT_EQ(metrics.rfind("step,lr,train_loss,eval_loss,eval_accuracy,seconds\n", 0), 0u);
+    EXPECT_EQ(metrics.rfind("step,lr,train_loss,eval_loss,eval_accuracy,eval_perplexity,seconds\n", 0), 0u);
     EXPECT_TRUE(fs::exists(fs::path(o.out) / "run.json"));
     fs::remove_all(o.out);
 }
