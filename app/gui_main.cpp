@@ -2,6 +2,7 @@
 // `--screenshot FILE.png` renders the window after the first result and exits (works offscreen).
 #include "eigenscope/runtime.h"
 #include "main_window.h"
+#include "panels/training_panel.h"
 #include "plots/plot_widget.h"
 
 #include <QApplication>
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot("screenshot", "Render the window to FILE.png after the first result and exit.", "file");
     const QCommandLineOption scenario("scenario",
                                       "With --screenshot: demo (default), compare (init pinned, then a wider d_state), "
-                                      "or map (the T×T impulse map).",
+                                      "map (the T×T impulse map), or training (200 steps on MQAR).",
                                       "name", "demo");
     const QCommandLineOption size("size", "Window size WIDTHxHEIGHT.", "size", "1600x1000");
     parser.addOptions({screenshot, scenario, size});
@@ -73,6 +74,25 @@ int main(int argc, char** argv) {
         }
         if (name == "map" && stage == 1) {
             window.setImpulseMap(true);
+            return;
+        }
+        if (name == "training") {
+            if (stage == 1) {
+                auto* training = window.trainingPanel();
+                training->setTask("task:mqar:seq_len=64,kv_pairs=4,vocab=64");
+                training->setSteps(200);
+                training->setSnapshotEvery(25);
+                window.revealTraining();
+                QObject::connect(training, &eigenscope::ui::TrainingPanel::finished, &window, [&] {
+                    window.setCompareMode("init");
+                    QTimer::singleShot(300, &window, [&] {
+                        const bool ok = window.grab().save(out);
+                        std::fprintf(ok ? stdout : stderr, ok ? "eigenscope: wrote %s\n" : "eigenscope: cannot write %s\n", qPrintable(out));
+                        QApplication::exit(ok ? 0 : 1);
+                    });
+                });
+                training->start();
+            }
             return;
         }
         QTimer::singleShot(100, &window, [&] {

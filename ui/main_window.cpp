@@ -7,6 +7,7 @@
 #include "panels/architecture_panel.h"
 #include "panels/input_panel.h"
 #include "panels/metrics_panel.h"
+#include "panels/training_panel.h"
 #include "plots/bins_plot.h"
 #include "plots/decay_plot.h"
 #include "plots/eigen_plot.h"
@@ -91,12 +92,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), worker_(std::make
 
     architecture_ = new ArchitecturePanel;
     input_ = new InputPanel;
+    training_ = new TrainingPanel;
     auto* side = new QWidget;
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->addWidget(architecture_);
     sideLayout->addWidget(input_);
+    sideLayout->addWidget(training_);
     sideLayout->addStretch(1);
     auto* scroll = new QScrollArea;
+    sideScroll_ = scroll;
     scroll->setWidget(side);
     scroll->setWidgetResizable(true);
     scroll->setMinimumWidth(340);
@@ -139,6 +143,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), worker_(std::make
         progress_->setFormat(stage + QStringLiteral(" %p%"));
     });
     connect(worker_.get(), &AnalysisWorker::finished, this, &MainWindow::onFinished);
+    connect(training_, &TrainingPanel::snapshotChosen, this,
+            [this](std::shared_ptr<const AnalysisResult> snapshot, std::shared_ptr<const AnalysisResult> init, int step) {
+                current_ = std::move(snapshot);
+                init_ = std::move(init);
+                clearError();
+                refreshPlots();
+                timeLabel_->setText(tr("training snapshot, step %1").arg(step));
+                Q_EMIT resultShown(shownId_);
+            });
+    connect(training_, &TrainingPanel::failed, this, &MainWindow::showError);
 
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -148,6 +162,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), worker_(std::make
 
     const ModelSpec demo = presetSpec(kDemoPreset);
     spec_ = demo;
+    training_->setModel(demo, QString(), QString());
     architecture_->setSpec(demo);
     architecture_->setPresetName(QString::fromLatin1(kDemoPreset));
     updateLayerChoices();
@@ -329,6 +344,8 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::revealTraining() { sideScroll_->ensureWidgetVisible(training_, 0, 0); }
+
 std::vector<PlotWidget*> MainWindow::plots() const { return {eigen_, bins_, impulse_, decay_}; }
 
 void MainWindow::applyTheme(const QString& theme) {
@@ -477,6 +494,7 @@ void MainWindow::onSpecEdited(const ModelSpec& spec, const QString& description,
 
 void MainWindow::applySpec(const ModelSpec& spec) {
     spec_ = spec;
+    training_->setModel(spec, modelFile_.endsWith(".json", Qt::CaseInsensitive) ? QString() : modelFile_, modelConfig_);
     architecture_->setSpec(spec);
     updateLayerChoices();
     setWindowTitle(QStringLiteral("eigenscope — ") + (modelFile_.isEmpty() ? describeShort(spec) : QFileInfo(modelFile_).fileName()));

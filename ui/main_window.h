@@ -17,6 +17,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QUndoStack;
 
@@ -30,6 +31,7 @@ class ImpulsePlot;
 class InputPanel;
 class MetricsPanel;
 class PlotWidget;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -52,6 +54,9 @@ public:
     ArchitecturePanel* architecturePanel() const { return architecture_; }
     InputPanel* inputPanel() const { return input_; }
     MetricsPanel* metricsPanel() const { return metrics_; }
+    TrainingPanel* trainingPanel() const { return training_; }
+    // Scrolls the side panel to the training controls.
+    void revealTraining();
     std::vector<PlotWidget*> plots() const;
     QUndoStack* undoStack() const { return undo_; }
     const ModelSpec& spec() const { return spec_; }
@@ -109,6 +114,8 @@ private:
     ArchitecturePanel* architecture_ = nullptr;
     InputPanel* input_ = nullptr;
     MetricsPanel* metrics_ = nullptr;
+    TrainingPanel* training_ = nullptr;
+    QScrollArea* sideScroll_ = nullptr;
     EigenPlot* eigen_ = nullptr;
     BinsPlot* bins_ = nullptr;
     ImpulsePlot* impulse_ = nullptr;

@@ -3,6 +3,7 @@
 #include "panels/architecture_panel.h"
 #include "panels/input_panel.h"
 #include "panels/metrics_panel.h"
+#include "panels/training_panel.h"
 #include "plots/eigen_plot.h"
 #include "plots/plot_widget.h"
 
@@ -192,6 +193,49 @@ TEST_F(MainWindowTest, OpensModelFilesOffTheGuiThread) {
     ASSERT_TRUE(waitFor([&] { return !window->loading(); }));
     EXPECT_NE(window->lastError().indexOf("broken.safetensors"), -1) << window->lastError().toStdString();
     EXPECT_EQ(window->currentResult(), before);
+}
+
+TEST_F(MainWindowTest, TrainingFollowsLiveAndTheTimelineScrubsSnapshots) {
+    TrainingPanel* training = window->trainingPanel();
+    training->setTask("task:mqar:seq_len=16,kv_pairs=2,vocab=32");
+    training->setSteps(20);
+    training->setSnapshotEvery(10);
+    const auto before = window->currentResult();
+    training->start();
+    EXPECT_TRUE(training->running());
+    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
+    ASSERT_EQ(training->snapshotCount(), 3) << "steps 0, 10 and 20";
+    ASSERT_TRUE(waitFor([&] { return window->currentResult() != before; }));
+    const auto latest = window->currentResult();
+    EXPECT_EQ(latest->seqLen, 16) << "the plots follow the run";
+    const auto revs = revisions(*window);
+    training->timeline()->setValue(0);
+    EXPECT_NE(window->currentResult(), latest);
+    const auto after = revisions(*window);
+    for (size_t i = 0; i < after.size(); ++i) EXPECT_GT(after[i], revs[i]);
+    training->timeline()->setValue(2);
+    EXPECT_EQ(window->currentResult(), latest);
+}
+
+TEST_F(MainWindowTest, TrainingPausesAndResumesTheSameRun) {
+    TrainingPanel* training = window->trainingPanel();
+    training->setTask("task:induction:seq_len=16,vocab=16");
+    training->setSteps(40);
+    training->setSnapshotEvery(5);
+    training->start();
+    ASSERT_TRUE(waitFor([&] { return training->snapshotCount() >= 2; }));
+    training->pause();
+    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
+    const QString folder = training->runFolder();
+    ASSERT_FALSE(folder.isEmpty()) << "a paused run keeps its folder";
+    EXPECT_TRUE(QFile::exists(folder + "/latest"));
+    const int pausedAt = training->snapshotCount();
+    EXPECT_LT(pausedAt, 9);
+    training->start();
+    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
+    EXPECT_EQ(training->snapshotCount(), 9) << "steps 0, 5, …, 40 once each";
+    EXPECT_TRUE(training->runFolder().isEmpty()) << "a finished run is closed";
+    QDir(folder).removeRecursively();
 }
 
 TEST_F(MainWindowTest, DroppedFileOpens) {
