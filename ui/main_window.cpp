@@ -53,10 +53,12 @@ namespace {
 constexpr int kMaxRecent = 8;
 const char* const kDemoPreset = "cpu-paper-mqar-mamba2";
 
-// One architecture edit; consecutive edits with the same merge key (a slider drag) form one undo step.
-class SpecCommand : public QUndoCommand {
+// One change of the model (an edit, or opening a file): spec and the file its weights come from, so undo
+// restores both. Consecutive changes with the same merge key (a slider drag) form one undo step.
+class ModelCommand : public QUndoCommand {
 public:
-    SpecCommand(std::function<void(const ModelSpec&)> apply, ModelSpec before, ModelSpec after, const QString& text, int mergeKey)
+    using State = MainWindow::ModelState;
+    ModelCommand(std::function<void(const State&)> apply, State before, State after, const QString& text, int mergeKey)
         : apply_(std::move(apply)), before_(std::move(before)), after_(std::move(after)), mergeKey_(mergeKey) {
         setText(text);
     }
@@ -64,15 +66,15 @@ public:
     void redo() override { apply_(after_); }
     int id() const override { return mergeKey_; }
     bool mergeWith(const QUndoCommand* other) override {
-        const auto* next = static_cast<const SpecCommand*>(other);
+        const auto* next = static_cast<const ModelCommand*>(other);
         after_ = next->after_;
         setText(next->text());
         return true;
     }
 
 private:
-    std::function<void(const ModelSpec&)> apply_;
-    ModelSpec before_, after_;
+    std::function<void(const State&)> apply_;
+    State before_, after_;
     int mergeKey_;
 };
 
@@ -409,31 +411,7 @@ bool MainWindow::openModel(const QString& path, const QString& config) {
 }
 
 void MainWindow::showOpened(const QString& path, const QString& config, const ModelSpec& spec, const QStringList& warnings) {
-    // Opening is undoable like any architecture edit; the file the weights come from travels with it.
-    struct Source {
-        ModelSpec spec;
-        QString file, config;
-    };
-    class OpenCommand : public QUndoCommand {
-    public:
-        OpenCommand(MainWindow* w, Source before, Source after, const QString& text)
-            : w_(w), before_(std::move(before)), after_(std::move(after)) {
-            setText(text);
-        }
-        void undo() override { set(before_); }
-        void redo() override { set(after_); }
-
-    private:
-        void set(const Source& s) {
-            w_->modelFile_ = s.file;
-            w_->modelConfig_ = s.config;
-            w_->applySpec(s.spec);
-        }
-        MainWindow* w_;
-        Source before_, after_;
-    };
-    undo_->push(new OpenCommand(this, {spec_, modelFile_, modelConfig_}, {spec, path, config},
-                                tr("open %1").arg(path.isEmpty() ? QString::fromStdString(spec.name) : path)));
+    pushModelState({spec, path, config}, tr("open %1").arg(path.isEmpty() ? QString::fromStdString(spec.name) : path), -1);
     if (!path.isEmpty()) {
         architecture_->setPresetName(QString());
         QSettings().setValue("lastDirectory", QFileInfo(path).absolutePath());
@@ -485,11 +463,17 @@ void MainWindow::onSpecEdited(const ModelSpec& spec, const QString& description,
         architecture_->setSpec(spec_);  // the previous state stays
         return;
     }
-    const bool fromFile = !modelFile_.isEmpty();
-    if (fromFile) statusBar()->showMessage(tr("Edited: the model is now freshly initialized from its spec"), 5000);
-    modelFile_.clear();
-    modelConfig_.clear();
-    undo_->push(new SpecCommand([this](const ModelSpec& s) { applySpec(s); }, spec_, spec, description, mergeKey));
+    if (!modelFile_.isEmpty()) statusBar()->showMessage(tr("Edited: the model is now freshly initialized from its spec"), 5000);
+    pushModelState({spec, QString(), QString()}, description, mergeKey);
+}
+
+void MainWindow::pushModelState(ModelState after, const QString& description, int mergeKey) {
+    const auto apply = [this](const ModelState& state) {
+        modelFile_ = state.file;
+        modelConfig_ = state.config;
+        applySpec(state.spec);
+    };
+    undo_->push(new ModelCommand(apply, {spec_, modelFile_, modelConfig_}, std::move(after), description, mergeKey));
 }
 
 void MainWindow::applySpec(const ModelSpec& spec) {

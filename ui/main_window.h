@@ -46,6 +46,12 @@ public:
     // Writes the current model as a native .safetensors file, off the GUI thread.
     void saveModel(const QString& path);
     bool loading() const { return loading_ > 0; }
+
+    // What an undo step restores: the spec and the model file (with its config) its weights come from.
+    struct ModelState {
+        ModelSpec spec;
+        QString file, config;
+    };
     void setSpec(const ModelSpec& spec, const QString& description);
     void recompute();
     void cancelComputation();
@@ -85,6 +91,7 @@ private:
     void buildMenus();
     QWidget* buildPlotArea();
     void applySpec(const ModelSpec& spec);
+    void pushModelState(ModelState after, const QString& description, int mergeKey);
     void showOpened(const QString& path, const QString& config, const ModelSpec& spec, const QStringList& warnings);
     void runInBackground(std::function<void()> work, std::function<void(const QString& error)> done);
     void onSpecEdited(const ModelSpec& spec, const QString& description, int mergeKey);

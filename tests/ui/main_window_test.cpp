@@ -238,6 +238,25 @@ TEST_F(MainWindowTest, TrainingPausesAndResumesTheSameRun) {
     QDir(folder).removeRecursively();
 }
 
+TEST_F(MainWindowTest, UndoingAnEditRestoresTheOpenedFilesWeights) {
+    // The fixture's weights come from Python, so a fresh initialization of its spec differs from them.
+    const QString fixtures = QStringLiteral(EIGENSCOPE_FIXTURES);
+    auto before = window->currentResult();
+    window->openModel(fixtures + "/paper_softmax/checkpoint.pth", fixtures + "/paper_softmax/config.yaml");
+    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
+    const auto fromFile = window->currentResult();
+    ModelSpec edited = window->spec();
+    edited.seed += 1;
+    window->setSpec(edited, "another seed");
+    ASSERT_TRUE(waitForNewResult(*window, fromFile));
+    EXPECT_NE(window->currentResult()->layers[0].eig, fromFile->layers[0].eig) << "an edit re-initializes";
+    before = window->currentResult();
+    window->undoStack()->undo();
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    EXPECT_NE(window->windowTitle().indexOf("checkpoint.pth"), -1);
+    EXPECT_EQ(window->currentResult()->layers[0].eig, fromFile->layers[0].eig) << "undo must bring back the file's weights";
+}
+
 TEST_F(MainWindowTest, DroppedFileOpens) {
     const QString path = dir.filePath("dropped.json");
     QFile out(path);
