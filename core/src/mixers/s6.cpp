@@ -2,6 +2,7 @@
 
 #include "eigenscope/error.h"
 #include "mixers/common.h"
+#include "mixers/selective_scan.h"
 
 #include <cmath>
 
@@ -12,8 +13,6 @@ namespace {
 int64_t dtRankOf(int64_t dModel, const nlohmann::json& o) {
     return optInt(o, "dt_rank") > 0 ? optInt(o, "dt_rank") : (dModel + 15) / 16;  // "auto" = ceil(d/16)
 }
-
-constexpr int64_t kScanChunk = 64;
 
 }  // namespace
 
@@ -80,33 +79,13 @@ S6Impl::Streams S6Impl::project(const torch::Tensor& u, bool convolve) {
 torch::Tensor S6Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     const auto s = project(u);
     const auto a = A();
-    const int64_t T = u.size(1);
-    auto h = torch::zeros({u.size(0), dInner_, dState_}, u.options());
-    std::vector<torch::Tensor> outputs, eigs;
-    // The discretized tensors are (B, chunk, d_inner, N): build them per time chunk to bound memory.
-    for (int64_t start = 0; start < T; start += kScanChunk) {
-        const int64_t len = std::min(kScanChunk, T - start);
-        const auto delta = s.delta.narrow(1, start, len).unsqueeze(-1);              // (B, L, D, 1)
-        const auto dA = (delta * a).exp();                                           // (B, L, D, N)
-        const auto dBx = (delta * s.x.narrow(1, start, len).unsqueeze(-1)) * s.B.narrow(1, start, len).unsqueeze(2);
-        // The recurrence alone per step; the readout C_t h_t for the whole chunk at once (fewer autograd nodes).
-        const auto decays = dA.unbind(1), inputs = dBx.unbind(1);
-        std::vector<torch::Tensor> states;
-        states.reserve(size_t(len));
-        for (int64_t t = 0; t < len; ++t) {
-            h = decays[size_t(t)] * h + inputs[size_t(t)];
-            states.push_back(h);
-        }
-        outputs.push_back((torch::stack(states, 1) * s.C.narrow(1, start, len).unsqueeze(2)).sum(-1));  // (B, L, D)
-        if (trace) eigs.push_back(dA.to(complexTypeOf(u.scalar_type())));
-    }
     if (trace) {
-        trace->eig = torch::cat(eigs, 1);
+        trace->eig = (s.delta.unsqueeze(-1) * a).exp().to(complexTypeOf(u.scalar_type()));  // (B, T, D, N)
         trace->multiplicity.assign(size_t(dState_), 1);
         trace->timeInvariant = false;
         trace->firstStep = 0;
     }
-    const auto y = torch::cat(outputs, 1) + s.x * D;
+    const auto y = selectiveScan(s.delta, a, s.x, s.B, s.C) + s.x * D;
     return out_proj->forward(y * torch::silu(s.z));
 }
 
