@@ -3,10 +3,11 @@
 # docs/results/mqar-cpu.md: accuracy mean ± std per model and the |λ| bin masses per layer at init and after
 # training (from the runs' first and last spectrum snapshots). --paper-scale trains the full-size presets on the
 # paper's MQAR (T=512, 64 pairs, vocab 8192, d=128) on a GPU.
+# On CPU the runs go JOBS at a time (default: one per core), each on one thread: at these sizes a second
+# thread inside a run adds nothing (bench/RESULTS.md), a second run beside it doubles the throughput.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=cpu
-steps=${STEPS:-1500}
 for arg in "$@"; do
   case "$arg" in
     --paper-scale) scale=paper ;;
@@ -18,11 +19,11 @@ cli=build/app/eigenscope-cli
 if [ "$scale" = paper ]; then
   models="paper-mqar-softmax paper-mqar-linear paper-mqar-norm paper-mqar-mamba2 paper-mqar-s4 paper-mqar-lru"
   task="task:mqar:seq_len=512,kv_pairs=64,vocab=8192"; batch=64; device=cuda; steps=${STEPS:-40000}
-  runs=${RUNS:-runs/mqar-paper}; report=${REPORT:-docs/results/mqar-paper.md}
+  runs=${RUNS:-runs/mqar-paper}; report=${REPORT:-docs/results/mqar-paper.md}; jobs=${JOBS:-1}
 else
   models="cpu-paper-mqar-softmax cpu-paper-mqar-linear cpu-paper-mqar-norm cpu-paper-mqar-mamba2 cpu-paper-mqar-s4 cpu-paper-mqar-lru s6"
-  task="task:mqar:seq_len=128,kv_pairs=8,vocab=256"; batch=32; device=cpu
-  runs=${RUNS:-runs/mqar-cpu}; report=${REPORT:-docs/results/mqar-cpu.md}
+  task="task:mqar:seq_len=128,kv_pairs=8,vocab=256"; batch=32; device=cpu; steps=${STEPS:-3000}
+  runs=${RUNS:-runs/mqar-cpu}; report=${REPORT:-docs/results/mqar-cpu.md}; jobs=${JOBS:-$(nproc)}
 fi
 models=${MODELS:-$models}
 seeds=${SEEDS:-1 2 3}
@@ -35,24 +36,38 @@ lr_of() {  # the learning rates of the paper's configs (configs/iclr2026/mqar/*.
 }
 mkdir -p "$runs" "$(dirname "$report")"
 started=$(date +%s)
-for model in $models; do
-  for seed in $seeds; do
-    out="$runs/$model-seed$seed"
-    if [ -f "$out/done" ]; then continue; fi
-    resume=""
-    [ -f "$out/latest" ] && resume="--resume"
-    echo "== $model seed $seed"
-    "$cli" train --model "preset:$model" --task "$task" --steps "$steps" --batch "$batch" --lr "$(lr_of "$model")" \
+train_one() {  # model seed
+  local model=$1 seed=$2 out="$runs/$1-seed$2" resume=""
+  [ -f "$out/done" ] && return 0
+  [ -f "$out/latest" ] && resume="--resume"
+  echo "== $model seed $seed"
+  if "$cli" train --model "preset:$model" --task "$task" --steps "$steps" --batch "$batch" --lr "$(lr_of "$model")" \
       --seed "$seed" --eval-every 100 --snapshot-every "$steps" --target-acc 0.99 --device "$device" --out "$out" $resume \
-      > "$out.log" 2>&1 || { echo "   failed: $(tail -1 "$out.log")"; continue; }
-    tail -1 "$out.log"
+      > "$out.log" 2>&1; then
+    echo "   $model seed $seed: $(tail -1 "$out.log")"
     touch "$out/done"
+  else
+    echo "   $model seed $seed failed: $(tail -1 "$out.log")"
+  fi
+}
+# The slowest model first, so that the parallel runs end together.
+ordered=""
+for m in $models; do if [ "$m" = s6 ]; then ordered="s6 $ordered"; else ordered="$ordered $m"; fi; done
+for model in $ordered; do
+  for seed in $seeds; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    if [ "$jobs" -gt 1 ]; then
+      (export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1; train_one "$model" "$seed") &
+    else
+      train_one "$model" "$seed"
+    fi
   done
 done
+wait
 elapsed=$(( $(date +%s) - started ))
-python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" <<'PY'
+python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" "$jobs" <<'PY'
 import ast, csv, glob, os, statistics, struct, sys, zipfile
-runs, report, models, seeds, task, steps, batch, elapsed = sys.argv[1:]
+runs, report, models, seeds, task, steps, batch, elapsed, jobs = sys.argv[1:]
 models, seeds = models.split(), seeds.split()
 edges = ["[0,0.1)", "[0.1,0.5)", "[0.5,0.9)", "[0.9,1)", "[1,10)", "[10,100)", "[100,∞)"]
 def snapshot(out, which):
@@ -71,7 +86,7 @@ def head_mean(raw):  # a float64 (H, nbins) .npy → the mean over heads
 lines = [f"# MQAR at CPU scale: accuracy and |λ| bins", "",
          f"`scripts/reproduce-mqar.sh`: {task}, batch {batch}, at most {steps} steps (early stop at 99 % evaluation "
          f"accuracy), AdamW with the paper configs' learning rates, seeds {', '.join(seeds)}; {int(elapsed) // 60} min "
-         f"on this machine. Accuracy: the last evaluation (4 fixed batches) of each run.", "",
+         f"on this machine ({jobs} runs at a time). Accuracy: the last evaluation (4 fixed batches) of each run.", "",
          "| model | accuracy mean ± std | per seed | steps |", "|---|---|---|---|"]
 bins = []
 for m in models:

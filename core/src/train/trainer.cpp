@@ -243,7 +243,8 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
             metrics.flush();
             summary.reachedTarget = o.targetAccuracy > 0 && e.accuracy >= o.targetAccuracy;
         }
-        if (o.snapshotEvery > 0 && done % o.snapshotEvery == 0) snapshot(done);
+        // A run that stops at its target also gets the snapshot of where it ended.
+        if (o.snapshotEvery > 0 && (done % o.snapshotEvery == 0 || summary.reachedTarget)) snapshot(done);
         const bool due = o.checkpointEvery > 0 ? done % o.checkpointEvery == 0 : evaluated;
         if (due || summary.reachedTarget || done == o.steps) checkpoint(done);
         if (progress) {

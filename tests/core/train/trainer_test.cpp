@@ -53,12 +53,15 @@ TEST(Trainer, TinyMqarReachesItsTarget) {
     o.lr = 3e-3;
     o.evalEvery = 25;
     o.targetAccuracy = 0.99;
+    o.snapshotEvery = 1000;  // only at the start and where the run stops
     o.seed = 1;
     o.out = runDir("tiny");
     const auto s = train(model, o);
     EXPECT_TRUE(s.reachedTarget) << "accuracy " << s.accuracy << " after " << s.steps << " steps";
     EXPECT_GE(s.accuracy, 0.99);
     EXPECT_LT(s.steps, 600);
+    EXPECT_TRUE(fs::exists(fs::path(o.out) / "snapshots" / "step-0.npz"));
+    EXPECT_TRUE(fs::exists(fs::path(o.out) / "snapshots" / ("step-" + std::to_string(s.steps) + ".npz")));
     const std::string metrics = readText(fs::path(o.out) / "metrics.csv");
     EXPECT_EQ(metrics.rfind("step,lr,train_loss,eval_loss,eval_accuracy,eval_perplexity,seconds\n", 0), 0u);
     EXPECT_TRUE(fs::exists(fs::path(o.out) / "run.json"));
