@@ -1,7 +1,11 @@
 // eigenscope: the desktop application. `eigenscope [MODEL]` opens a model spec file or preset:NAME;
-// `--screenshot FILE.png` renders the window after the first result and exits (works offscreen).
+// `--screenshot FILE.png` renders the window after the first result and exits, `--figure FILE` exports plots
+// as a publication figure instead (both work offscreen).
+#include "eigenscope/analysis.h"
 #include "eigenscope/runtime.h"
+#include "export/figure_export.h"
 #include "main_window.h"
+#include "panels/input_panel.h"
 #include "panels/training_panel.h"
 #include "plots/plot_widget.h"
 
@@ -48,22 +52,74 @@ int main(int argc, char** argv) {
                                       "map (the T×T impulse map), or training (200 steps on MQAR).",
                                       "name", "demo");
     const QCommandLineOption size("size", "Window size WIDTHxHEIGHT.", "size", "1600x1000");
-    parser.addOptions({screenshot, scenario, size});
+    const QCommandLineOption figure("figure",
+                                    "Export the plots of the first result to FILE (.png, .svg or .pdf) and exit.", "file");
+    const QCommandLineOption plotNames("plots", "With --figure: which plots, of eigen, bins, impulse, decay.", "list",
+                                       "eigen,bins,impulse,decay");
+    const QCommandLineOption compare("compare", "Overlay: none or init (the same architecture freshly initialized).",
+                                     "mode", "none");
+    const QCommandLineOption config("config", "The reference code's YAML config of a bare state dict MODEL.", "file");
+    const QCommandLineOption input("input", "The input to analyse, as for eigenscope-cli: randn, impulse, text:TEXT, "
+                                            "tokens:FILE.npy, embed:FILE.npy or task:mqar[:key=value,...].", "spec");
+    parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input});
     parser.process(app);
+    const QString compareMode = parser.value(compare);
+    if (compareMode != "none" && compareMode != "init") {
+        std::fprintf(stderr, "eigenscope: --compare must be none or init, not \"%s\"\n", qPrintable(compareMode));
+        return 2;
+    }
+    const QStringList known = {"eigen", "bins", "impulse", "decay"};
+    std::vector<int> chosen;
+    for (const QString& name : parser.value(plotNames).split(',', Qt::SkipEmptyParts)) {
+        if (!known.contains(name)) {
+            std::fprintf(stderr, "eigenscope: --plots: unknown plot \"%s\" (known: eigen, bins, impulse, decay)\n",
+                         qPrintable(name));
+            return 2;
+        }
+        chosen.push_back(int(known.indexOf(name)));
+    }
 
     eigenscope::ui::MainWindow window;
     const QStringList dims = parser.value(size).split('x');
     if (dims.size() == 2) window.resize(dims[0].toInt(), dims[1].toInt());
-    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().front());
+    window.setCompareMode(compareMode);
+    if (parser.isSet(input)) {
+        QString error;
+        try {
+            error = window.inputPanel()->setInput(eigenscope::parseInputSpec(parser.value(input).toStdString()));
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "eigenscope: %s\n", qPrintable(error));
+            return 2;
+        }
+    }
+    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().front(), parser.value(config));
     window.show();
-    if (!parser.isSet(screenshot)) return app.exec();
+    if (!parser.isSet(screenshot) && !parser.isSet(figure)) return app.exec();
 
-    // Screenshot mode: wait for the scenario's last result, render, exit. A hard limit keeps scripts from hanging.
-    const QString out = parser.value(screenshot), name = parser.value(scenario);
+    // Screenshot and figure modes: wait for the scenario's last result, render, exit. A hard limit keeps scripts
+    // from hanging.
+    const QString out = parser.isSet(figure) ? parser.value(figure) : parser.value(screenshot);
+    const QString name = parser.value(scenario);
     int stage = 0;
     QObject::connect(&window, &eigenscope::ui::MainWindow::resultShown, &window, [&](quint64) {
-        if (window.computing()) return;
+        if (window.computing() || window.loading()) return;
         ++stage;
+        if (parser.isSet(figure)) {
+            std::vector<const eigenscope::ui::PlotWidget*> selected;
+            for (int index : chosen) selected.push_back(window.plots()[size_t(index)]);
+            try {
+                eigenscope::ui::exportFigure(selected, out);
+                std::printf("eigenscope: wrote %s\n", qPrintable(out));
+                QApplication::exit(0);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "eigenscope: %s\n", e.what());
+                QApplication::exit(1);
+            }
+            return;
+        }
         if (name == "compare" && stage == 1) {
             window.pinCurrent();
             auto spec = window.spec();

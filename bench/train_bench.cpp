@@ -1,6 +1,6 @@
 // Training-step time of the CPU presets on one fixed MQAR batch (T = 128, 8 pairs, vocab 256), the step the
 // trainer takes: forward, cross entropy over the labelled positions, backward, gradient clipping, AdamW.
-// Usage: train_bench [--steps N] [--batch B] [--presets a,b,...] [--dump DIR]
+// Usage: train_bench [--steps N] [--batch B] [--threads N] [--presets a,b,...] [--dump DIR]
 // --dump DIR writes per preset DIR/NAME.safetensors (the initial weights, native file) and DIR/NAME.npz
 // (tokens, labels, eval-mode logits) for bench/reference/train_reference.py, which times the same models in
 // PyTorch and first checks that its logits equal these.
@@ -57,10 +57,11 @@ int main(int argc, char** argv) {
         const std::string flag = argv[i], value = argv[i + 1];
         if (flag == "--steps") steps = std::max(3, std::atoi(value.c_str()));
         else if (flag == "--batch") batch = std::max<int64_t>(1, std::atoll(value.c_str()));
+        else if (flag == "--threads") torch::set_num_threads(std::max(1, std::atoi(value.c_str())));
         else if (flag == "--presets") presets = split(value);
         else if (flag == "--dump") dump = value;
         else {
-            std::fprintf(stderr, "usage: train_bench [--steps N] [--batch B] [--presets a,b] [--dump DIR]\n");
+            std::fprintf(stderr, "usage: train_bench [--steps N] [--batch B] [--threads N] [--presets a,b] [--dump DIR]\n");
             return 2;
         }
     }

@@ -65,9 +65,24 @@ for model in $ordered; do
 done
 wait
 elapsed=$(( $(date +%s) - started ))
-python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" "$jobs" <<'PY'
+# The bar figures: |λ| bins of each model after training (first seed) over its initialization, drawn by the
+# desktop application's figure export on an MQAR batch of the task.
+figures=${report%.md}
+gui=build/app/eigenscope
+first_seed=${seeds%% *}
+if [ -x "$gui" ]; then
+  mkdir -p "$figures"
+  for model in $models; do
+    run="$runs/$model-seed$first_seed"
+    [ -f "$run/latest" ] || continue
+    QT_QPA_PLATFORM=offscreen "$gui" "$run/$(cat "$run/latest")/model.safetensors" --input "$task" --compare init \
+      --plots bins --figure "$figures/$model-bins.png" > /dev/null 2> "$figures/$model.err" || echo "no figure for $model: $(tail -1 "$figures/$model.err")"
+    rm -f "$figures/$model.err"
+  done
+fi
+python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" "$jobs" "$figures" <<'PY'
 import ast, csv, glob, os, statistics, struct, sys, zipfile
-runs, report, models, seeds, task, steps, batch, elapsed, jobs = sys.argv[1:]
+runs, report, models, seeds, task, steps, batch, elapsed, jobs, figures = sys.argv[1:]
 models, seeds = models.split(), seeds.split()
 edges = ["[0,0.1)", "[0.1,0.5)", "[0.5,0.9)", "[0.9,1)", "[1,10)", "[10,100)", "[100,∞)"]
 def snapshot(out, which):
@@ -108,6 +123,12 @@ for m in models:
             bins.append(f"| {m} | {l} | " + " | ".join(f"{x:.1f} → {y:.1f}" for x, y in zip(a, b)) + " |")
 lines += ["", f"## |λ| bin masses (percent), init → trained, seed {seeds[0]}, mean over heads", "",
           "| model | layer | " + " | ".join(edges) + " |", "|---|---|" + "---|" * len(edges)] + bins
+pictures = [m for m in models if os.path.exists(f"{figures}/{m}-bins.png")]
+if pictures:
+    lines += ["", f"## |λ| bins after training over the initialization (outlines), seed {seeds[0]}", "",
+              "Drawn by `eigenscope --figure` on an MQAR batch of the task (8 sequences); bars: mean ± std over the "
+              "batch.", ""]
+    lines += [f"**{m}**\n\n![{m}]({os.path.basename(figures)}/{m}-bins.png)\n" for m in pictures]
 open(report, "w").write("\n".join(lines) + "\n")
 print(f"wrote {report}")
 PY

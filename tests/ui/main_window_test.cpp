@@ -405,5 +405,26 @@ TEST_F(MainWindowTest, TextInputAndTimeColouring) {
     EXPECT_EQ(window->currentResult()->batch, 1);
 }
 
+TEST_F(MainWindowTest, InputFromASpecStringReachesTheAnalysis) {
+    InputSpec spec = parseInputSpec("task:mqar:seq_len=32,kv_pairs=3,vocab=64,power_a=0.5");
+    spec.batch = 3;
+    spec.seed = 9;
+    EXPECT_TRUE(window->inputPanel()->setInput(spec).isEmpty());
+    const InputSpec shown = window->inputPanel()->input();
+    EXPECT_EQ(shown.task, "mqar");
+    EXPECT_EQ(shown.params.at("kv_pairs"), "3");
+    EXPECT_EQ(shown.params.at("vocab"), "64");
+    EXPECT_EQ(shown.params.at("power_a"), "0.5");
+    EXPECT_EQ(shown.seqLen, 32);
+    EXPECT_EQ(shown.batch, 3);
+    EXPECT_EQ(shown.seed, 9u);
+    ASSERT_TRUE(waitFor([&] { return window->currentResult()->seqLen == 32 && !window->computing(); }));
+    EXPECT_EQ(window->currentResult()->batch, 3);
+
+    EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:induction")).isEmpty());
+    EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:mqar:pairs=3")).isEmpty());
+    EXPECT_EQ(window->inputPanel()->input().params.at("kv_pairs"), "3");  // unchanged by the refused inputs
+}
+
 }  // namespace
 }  // namespace eigenscope::ui

@@ -1,5 +1,7 @@
 #include "panels/input_panel.h"
 
+#include <QSignalBlocker>
+
 #include "eigenscope/runtime.h"
 
 #include <QCheckBox>
@@ -11,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QStandardItemModel>
@@ -150,6 +153,39 @@ void InputPanel::setBatch(int batch) { batch_->setValue(batch); }
 void InputPanel::setText(const QString& text) {
     text_->setText(text);
     Q_EMIT changed();
+}
+
+QString InputPanel::setInput(const InputSpec& spec) {
+    if (spec.kind == "task" && spec.task != "mqar")
+        return tr("input task:%1: the input panel offers the MQAR task only").arg(QString::fromStdString(spec.task));
+    const auto param = [&](const char* key) {
+        const auto it = spec.params.find(key);
+        return it == spec.params.end() ? QString() : QString::fromStdString(it->second);
+    };
+    for (const auto& [key, value] : spec.params)
+        if (key != "kv_pairs" && key != "vocab" && key != "power_a" && key != "random_non_queries" && key != "seq_len")
+            return tr("input task:mqar: the input panel has no parameter \"%1\"").arg(QString::fromStdString(key));
+    {
+        const QSignalBlocker blockers[] = {QSignalBlocker(kind_), QSignalBlocker(kvPairs_), QSignalBlocker(vocab_),
+                                           QSignalBlocker(powerA_), QSignalBlocker(randomNonQueries_), QSignalBlocker(text_),
+                                           QSignalBlocker(path_), QSignalBlocker(batch_), QSignalBlocker(seqLen_),
+                                           QSignalBlocker(seed_)};
+        setKind(spec.kind == "task" ? QStringLiteral("mqar") : QString::fromStdString(spec.kind));
+        if (spec.kind == "task") {
+            if (!param("kv_pairs").isEmpty()) kvPairs_->setValue(param("kv_pairs").toInt());
+            if (!param("vocab").isEmpty()) vocab_->setValue(param("vocab").toInt());
+            if (!param("power_a").isEmpty()) powerA_->setValue(param("power_a").toDouble());
+            if (!param("random_non_queries").isEmpty()) randomNonQueries_->setChecked(param("random_non_queries") != "0");
+        }
+        if (spec.kind == "text") text_->setText(QString::fromStdString(spec.text));
+        if (spec.kind == "tokens" || spec.kind == "embed") path_->setText(QString::fromStdString(spec.path));
+        batch_->setValue(int(spec.batch));
+        seqLen_->setValue(!param("seq_len").isEmpty() ? param("seq_len").toInt() : int(spec.seqLen));
+        seed_->setValue(int(spec.seed));
+    }
+    details_->setCurrentIndex(std::min(kind_->currentIndex(), 4));
+    Q_EMIT changed();
+    return QString();
 }
 
 void InputPanel::setKind(const QString& kind) {

@@ -29,6 +29,9 @@ public:
     void setBatch(int batch);
     void setKind(const QString& kind);  // mqar | randn | impulse | text | tokens | embed
     void setText(const QString& text);
+    // Shows `spec` in the panel and emits changed() once. Returns an error message (nothing changed) for an
+    // input the panel does not offer: tasks other than MQAR.
+    QString setInput(const InputSpec& spec);
 
 Q_SIGNALS:
     void changed();
