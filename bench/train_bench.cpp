@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         if (flag == "--steps") steps = std::max(3, std::atoi(value.c_str()));
         else if (flag == "--batch") batch = std::max<int64_t>(1, std::atoll(value.c_str()));
         else if (flag == "--threads") torch::set_num_threads(std::max(1, std::atoi(value.c_str())));
+        else if (flag == "--threads") torch::set_num_threads(std::max(1, std::atoi(value.c_str())));
         else if (flag == "--presets") presets = split(value);
         else if (flag == "--dump") dump = value;
         else {

@@ -206,7 +206,7 @@ def lru_scan(driven, lam):
     """h_t = λ h_{t−1} + b_t for a constant diagonal λ: log2(T) doubling steps (Hillis–Steele)."""
     h, power, shift = driven, lam, 1
     while shift < h.shape[1]:
-        h = torch.cat([h[:, :shift], h[:, shift:] + power * h[:, :-shift]], 1)
+        h = h + power * F.pad(h[:, :-shift], (0, 0, shift, 0))
         power, shift = power * power, shift * 2
     return h
 
@@ -226,9 +226,10 @@ class PaperSSM(nn.Module):
         if self.kind == "s4":
             return fft_conv(x, s4_kernel(w, pre, self.spec["seq_len"], x.shape[1])) + x * w[pre + "D"]
         lam = torch.exp(torch.complex(-torch.exp(w[pre + "nu_log"]), torch.exp(w[pre + "theta_log"])))
-        b = torch.complex(w[pre + "B_re"], w[pre + "B_im"]) * torch.exp(w[pre + "gamma_log"]).unsqueeze(-1)
-        h = lru_scan(x.to(torch.complex64) @ b.T, lam)
-        return (h @ torch.complex(w[pre + "C_re"], w[pre + "C_im"]).T).real + x * w[pre + "D"]
+        gamma = torch.exp(w[pre + "gamma_log"]).unsqueeze(-1)
+        # Real GEMMs for the real input and the real part of the output (faster than complex ones).
+        h = lru_scan(torch.complex(x @ (w[pre + "B_re"] * gamma).T, x @ (w[pre + "B_im"] * gamma).T), lam)
+        return h.real @ w[pre + "C_re"].T - h.imag @ w[pre + "C_im"].T + x * w[pre + "D"]
 
     def forward(self, tokens):
         w, p = self.w, self.spec["dropout"]

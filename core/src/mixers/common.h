@@ -21,7 +21,7 @@ torch::Tensor mergeHeads(const torch::Tensor& x);
 // inside a chunk, a carried k vᵀ state between chunks. q, k: (B, H, T, dk); v: (B, H, T, dv);
 // logDecay a: (B, H, T) with a ≤ 0, or undefined for no decay. Returns (B, H, T, dv).
 torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                    const torch::Tensor& logDecay, int64_t chunk = 64);
+                                    const torch::Tensor& logDecay, int64_t chunk = 128);
 
 // Per-channel linear recurrence h_t = exp(a_t) h_{t-1} + x_t with a ≤ 0: logDecay, x: (B, T, C) → (B, T, C).
 torch::Tensor channelScan(const torch::Tensor& logDecay, const torch::Tensor& x);

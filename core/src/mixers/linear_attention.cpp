@@ -16,12 +16,9 @@ LinearAttentionImpl::LinearAttentionImpl(const ModelSpec& spec, const nlohmann::
 torch::Tensor LinearAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     auto s = project(u);
     const auto q = featureMap(s.q), k = featureMap(s.k);
-    // A column of ones appended to v yields the normalizer η_t from the same scan.
-    const auto ones = torch::ones({s.v.size(0), s.v.size(1), s.v.size(2), 1}, s.v.options());
-    const auto scanned = chunkedDecayAttention(q, k, torch::cat({s.v, ones}, -1), torch::Tensor());
-    const auto eta = scanned.narrow(-1, vDim_, 1);
-    if (trace) *trace = ratioTrace(eta.squeeze(-1).log(), headDim_ * vDim_);
-    return output(scanned.narrow(-1, 0, vDim_) / eta);
+    const auto eta = (q * k.cumsum(2)).sum(-1);  // η_t = φ(q_t)·Σ_{j≤t} φ(k_j), (B, H, T)
+    if (trace) *trace = ratioTrace(eta.log(), headDim_ * vDim_);
+    return output(chunkedDecayAttention(q, k, s.v, torch::Tensor()) / eta.unsqueeze(-1));
 }
 
 dsf::Realization LinearAttentionImpl::realize(const torch::Tensor& u) {

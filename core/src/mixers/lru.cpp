@@ -58,10 +58,12 @@ dsf::TransitionTrace LruImpl::paperTrace(const torch::Tensor& x) {
 torch::Tensor LruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     if (trace) *trace = paperTrace(u);
     const auto lam = lambda();
-    const auto driven = torch::matmul(u.to(lam.dtype()), inputMatrix().transpose(0, 1));        // (B, T, N)
+    // B̄u and Re(C h) as real GEMMs: the input is real and only the output's real part is kept.
+    const auto gamma = gamma_log.exp().unsqueeze(-1);
+    const auto driven = torch::complex(torch::matmul(u, (B_re * gamma).t()), torch::matmul(u, (B_im * gamma).t()));
     const auto lags = torch::arange(u.size(1), u.options()).to(lam.dtype());
     const auto h = fftCausalConv(driven, (lam.log().unsqueeze(-1) * lags).exp());               // λ^k per mode
-    return torch::real(torch::matmul(h, torch::complex(C_re, C_im).transpose(0, 1))) + u * D;
+    return torch::matmul(torch::real(h), C_re.t()) - torch::matmul(torch::imag(h), C_im.t()) + u * D;
 }
 
 torch::Tensor LruImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {

@@ -9,7 +9,7 @@ SoftmaxAttentionImpl::SoftmaxAttentionImpl(const ModelSpec& spec, const nlohmann
 
 torch::Tensor SoftmaxAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     auto s = project(u);
-    const auto streamed = streamingSoftmax(s.q * (1.0 / std::sqrt(double(headDim_))), s.k, s.v);
+    const auto streamed = streamingSoftmax(s.q * (1.0 / std::sqrt(double(headDim_))), s.k, s.v, 256, trace != nullptr);
     if (trace) *trace = ratioTrace(streamed.logNormalizer, u.size(1) * vDim_);  // the normalizer forward divided by
     return output(streamed.output);
 }
@@ -73,16 +73,23 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
     return streamingSoftmax(q, k, torch::Tensor(), block).logNormalizer;
 }
 
-StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block) {
+StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block,
+                                 bool statistics) {
     const int64_t T = q.size(2);
     if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || (v.defined() && v.requires_grad()))) {
-        // Training: the same quantities from the full score matrix, without the streamed in-place updates
-        // that autograd cannot differentiate through.
+        // Training: the full score matrix and one softmax, without the streamed in-place updates that autograd
+        // cannot differentiate through. The row statistics are for traces only: not differentiated, and
+        // skipped when the caller needs only the output.
         const auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
         const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill(future, -INFINITY);
-        const auto logNormalizer = scores.logsumexp(-1);
-        const auto out = v.defined() ? torch::matmul((scores - logNormalizer.unsqueeze(-1)).exp(), v) : torch::Tensor();
-        return {out, logNormalizer, std::get<0>(scores.max(-1))};
+        StreamedSoftmax result;
+        if (v.defined()) result.output = torch::matmul(torch::softmax(scores, -1), v);
+        if (statistics || !v.defined()) {
+            torch::NoGradGuard noGrad;
+            result.logNormalizer = scores.logsumexp(-1);
+            result.rowMax = std::get<0>(scores.max(-1));
+        }
+        return result;
     }
     auto runningMax = torch::full({q.size(0), q.size(1), T}, -INFINITY, q.options());
     auto runningSum = torch::zeros({q.size(0), q.size(1), T}, q.options());

@@ -27,8 +27,10 @@ struct StreamedSoftmax {
     torch::Tensor logNormalizer;  // log η_t = logsumexp_{j≤t}(q_t·k_j), (B, H, T)
     torch::Tensor rowMax;         // max_{j≤t} q_t·k_j, (B, H, T)
 };
+// `statistics` false: with gradients enabled, the row statistics may be left undefined (the output is all
+// the caller needs).
 StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                 int64_t block = 256);
+                                 int64_t block = 256, bool statistics = true);
 torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block = 256);
 
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).
