@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption config("config", "The reference code's YAML config of a bare state dict MODEL.", "file");
     const QCommandLineOption input("input", "The input to analyse, as for eigenscope-cli: randn, impulse, text:TEXT, "
                                             "tokens:FILE.npy, embed:FILE.npy or task:mqar[:key=value,...].", "spec");
-    parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input});
+    const QCommandLineOption title("title", "With --figure: a heading put before each exported plot's title.", "text");
+    parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input, title});
     parser.process(app);
     const QString compareMode = parser.value(compare);
     if (compareMode != "none" && compareMode != "init") {
@@ -109,7 +110,11 @@ int main(int argc, char** argv) {
         ++stage;
         if (parser.isSet(figure)) {
             std::vector<const eigenscope::ui::PlotWidget*> selected;
-            for (int index : chosen) selected.push_back(window.plots()[size_t(index)]);
+            for (int index : chosen) {
+                auto* plot = window.plots()[size_t(index)];
+                if (parser.isSet(title)) plot->setTitle(parser.value(title) + QStringLiteral(": ") + plot->title());
+                selected.push_back(plot);
+            }
             try {
                 eigenscope::ui::exportFigure(selected, out);
                 std::printf("eigenscope: wrote %s\n", qPrintable(out));

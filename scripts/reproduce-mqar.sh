@@ -76,7 +76,7 @@ if [ -x "$gui" ]; then
     run="$runs/$model-seed$first_seed"
     [ -f "$run/latest" ] || continue
     QT_QPA_PLATFORM=offscreen "$gui" "$run/$(cat "$run/latest")/model.safetensors" --input "$task" --compare init \
-      --plots bins --figure "$figures/$model-bins.png" > /dev/null 2> "$figures/$model.err" || echo "no figure for $model: $(tail -1 "$figures/$model.err")"
+      --title "$model, trained" --plots bins --figure "$figures/$model-bins.png" > /dev/null 2> "$figures/$model.err" || echo "no figure for $model: $(tail -1 "$figures/$model.err")"
     rm -f "$figures/$model.err"
   done
 fi

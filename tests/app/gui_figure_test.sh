@@ -11,6 +11,8 @@ for ext in svg png pdf; do
   [ -s "$dir/figure.$ext" ] || { echo "figure.$ext is empty"; exit 1; }
 done
 grep -q "<svg" "$dir/figure.svg"
+"$gui" "$dir/lru.safetensors" --plots bins --title "LRU after training" --figure "$dir/titled.svg" > /dev/null
+grep -q "LRU after training" "$dir/titled.svg"
 grep -q "|λ| bins per layer" "$dir/figure.svg" || grep -q "bins per layer" "$dir/figure.svg"
 head -c 4 "$dir/figure.pdf" | grep -q "%PDF"
 if "$gui" preset:s6 --plots bins,nope --figure "$dir/x.png" 2> "$dir/err"; then echo "an unknown plot was accepted"; exit 1; fi

@@ -107,6 +107,11 @@ PlotWidget::PlotWidget(const QString& title, QWidget* parent) : QWidget(parent),
     setToolTip(QString());
 }
 
+void PlotWidget::setTitle(const QString& title) {
+    title_ = title;
+    update();
+}
+
 void PlotWidget::dataReplaced() {
     ++revision_;
     update();

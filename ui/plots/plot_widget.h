@@ -45,6 +45,7 @@ public:
     explicit PlotWidget(const QString& title, QWidget* parent = nullptr);
 
     QString title() const { return title_; }
+    void setTitle(const QString& title);
     // Paints title, axes, data and legend into `target` of any paint device (screen, image, SVG, PDF).
     void render(QPainter& painter, const QRectF& target) const;
     // Increases with every bulk replace of the plotted data (tests and the latency benchmark watch it).
