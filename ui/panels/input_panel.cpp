@@ -1,7 +1,5 @@
 #include "panels/input_panel.h"
 
-#include <QSignalBlocker>
-
 #include "eigenscope/runtime.h"
 
 #include <QCheckBox>

@@ -59,8 +59,8 @@ torch::Tensor LruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) 
     if (trace) *trace = paperTrace(u);
     const auto lam = lambda();
     // B̄u and Re(C h) as real GEMMs: the input is real and only the output's real part is kept.
-    const auto gamma = gamma_log.exp().unsqueeze(-1);
-    const auto driven = torch::complex(torch::matmul(u, (B_re * gamma).t()), torch::matmul(u, (B_im * gamma).t()));
+    const auto inputT = inputMatrix().t();
+    const auto driven = torch::complex(torch::matmul(u, torch::real(inputT)), torch::matmul(u, torch::imag(inputT)));
     const auto lags = torch::arange(u.size(1), u.options()).to(lam.dtype());
     const auto h = fftCausalConv(driven, (lam.log().unsqueeze(-1) * lags).exp());               // λ^k per mode
     return torch::matmul(torch::real(h), C_re.t()) - torch::matmul(torch::imag(h), C_im.t()) + u * D;

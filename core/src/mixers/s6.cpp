@@ -79,13 +79,15 @@ S6Impl::Streams S6Impl::project(const torch::Tensor& u, bool convolve) {
 torch::Tensor S6Impl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     const auto s = project(u);
     const auto a = A();
+    torch::Tensor decay;  // exp(ΔA), (B, T, D, N): built once when a trace needs it, and then read by the scan
     if (trace) {
-        trace->eig = (s.delta.unsqueeze(-1) * a).exp().to(complexTypeOf(u.scalar_type()));  // (B, T, D, N)
+        decay = (s.delta.unsqueeze(-1) * a).exp();
+        trace->eig = decay.to(complexTypeOf(u.scalar_type()));
         trace->multiplicity.assign(size_t(dState_), 1);
         trace->timeInvariant = false;
         trace->firstStep = 0;
     }
-    const auto y = selectiveScan(s.delta, a, s.x, s.B, s.C) + s.x * D;
+    const auto y = selectiveScan(s.delta, a, s.x, s.B, s.C, decay) + s.x * D;
     return out_proj->forward(y * torch::silu(s.z));
 }
 

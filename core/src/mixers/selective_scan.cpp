@@ -54,7 +54,6 @@ void scanForward(const Shape& s, const Block& blk, const scalar_t* decay, const 
     });
 }
 
-
 // Blocks of whole sequences when they fit (the backward pass needs whole sequences), else of time chunks.
 std::vector<Block> blocksOf(const Shape& s, bool wholeSequences) {
     const int64_t perStep = s.channels * s.states;
@@ -71,13 +70,15 @@ torch::Tensor decayOf(const torch::Tensor& delta, const torch::Tensor& A, const 
     return (delta.narrow(0, blk.b0, blk.count).narrow(1, blk.t0, blk.len).unsqueeze(-1) * A).exp().contiguous();
 }
 
+// `given`: exp(ΔA) for the whole input when the caller has it already, else built block by block.
 torch::Tensor scanAll(const torch::Tensor& delta, const torch::Tensor& A, const torch::Tensor& x,
-                      const torch::Tensor& Bm, const torch::Tensor& C) {
+                      const torch::Tensor& Bm, const torch::Tensor& C, const torch::Tensor& given = {}) {
     const Shape s = shapeOf(x, A);
     auto y = torch::empty_like(x);
     auto h = torch::zeros({s.batch, s.channels, s.states}, x.options());
-    for (const Block& blk : blocksOf(s, false)) {
-        const auto decay = decayOf(delta, A, blk);
+    const auto blocks = given.defined() ? std::vector<Block>{{0, s.batch, 0, s.steps}} : blocksOf(s, false);
+    for (const Block& blk : blocks) {
+        const auto decay = given.defined() ? given.contiguous() : decayOf(delta, A, blk);
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "selective_scan_forward", [&] {
             scanForward<scalar_t>(s, blk, decay.data_ptr<scalar_t>(), delta.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
                                   Bm.data_ptr<scalar_t>(), C.data_ptr<scalar_t>(), h.data_ptr<scalar_t>(),
@@ -87,8 +88,9 @@ torch::Tensor scanAll(const torch::Tensor& delta, const torch::Tensor& A, const 
     return y;
 }
 
-// Reverse pass for batch element b (decay: exp(ΔA) of its block, whose first element is b0): recomputes the states of each channel into a T×N buffer, then walks back
-// in time with g_t = ∂L/∂h_t = gy_t C_t + exp(Δ_{t+1}A) ⊙ g_{t+1}.
+// Reverse pass for batch element b (decay: exp(ΔA) of its block, whose first element is b0): recomputes the
+// states of each channel into a T×N buffer, then walks back in time with
+// g_t = ∂L/∂h_t = gy_t C_t + exp(Δ_{t+1}A) ⊙ g_{t+1}.
 template <typename scalar_t>
 void scanBackward(const Shape& s, int64_t b, int64_t b0, const scalar_t* decay, const scalar_t* delta, const scalar_t* A,
                   const scalar_t* x, const scalar_t* Bm, const scalar_t* C, const scalar_t* gy, scalar_t* gDelta,
@@ -192,7 +194,7 @@ torch::Tensor selectiveScanOps(const torch::Tensor& delta, const torch::Tensor& 
 }
 
 torch::Tensor selectiveScan(const torch::Tensor& delta, const torch::Tensor& A, const torch::Tensor& x,
-                            const torch::Tensor& Bm, const torch::Tensor& C) {
+                            const torch::Tensor& Bm, const torch::Tensor& C, const torch::Tensor& decay) {
     const bool plainCpu =
         x.is_cpu() && (x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64);
     if (!plainCpu) return selectiveScanOps(delta, A, x, Bm, C);
@@ -203,7 +205,7 @@ torch::Tensor selectiveScan(const torch::Tensor& delta, const torch::Tensor& A, 
                             c.requires_grad());
     if (needsGrad) return SelectiveScanFunction::apply(dl, a, xs, b, c);
     torch::NoGradGuard noGrad;
-    return scanAll(dl, a, xs, b, c);
+    return scanAll(dl, a, xs, b, c, decay);
 }
 
 }  // namespace eigenscope::mixers
