@@ -85,8 +85,8 @@ def merge(x):
     return x.transpose(1, 2).reshape(b, t, h * w)
 
 
-class PaperTransformer(nn.Module):
-    """models/transformer.py with mixer "none": LN(x + Attn(LN(x))) per block, final LN, LM head without bias."""
+class ReferenceModel(nn.Module):
+    """A model of one file: its spec, its weights (w), d_model (d) and dropout rate (p)."""
 
     def __init__(self, spec, tensors):
         super().__init__()
@@ -94,6 +94,10 @@ class PaperTransformer(nn.Module):
         self.spec = spec
         self.d = spec["d_model"]
         self.p = spec["dropout"]
+
+
+class PaperTransformer(ReferenceModel):
+    """models/transformer.py with mixer "none": LN(x + Attn(LN(x))) per block, final LN, LM head without bias."""
 
     def attention(self, x, i, options, kind):
         w, d, H = self.w, self.d, options["num_heads"]
@@ -136,14 +140,8 @@ class PaperTransformer(nn.Module):
         return F.linear(x, w["decoder.weight"])
 
 
-class PaperMamba2(nn.Module):
+class PaperMamba2(ReferenceModel):
     """models/mamba.py with SSD: x + GLU(GELU(SSD(LN(x)))) per block, LM head with bias, no final norm."""
-
-    def __init__(self, spec, tensors):
-        super().__init__()
-        self.w = Params(tensors)
-        self.spec = spec
-        self.d = spec["d_model"]
 
     def ssd(self, x, i, options):
         w, pre = self.w, f"blocks.{i}.mamba."
@@ -168,9 +166,9 @@ class PaperMamba2(nn.Module):
         for i, block in enumerate(self.spec["blocks"]):
             h = self.ssd(F.layer_norm(x, (d,), w[f"blocks.{i}.norm.weight"], w[f"blocks.{i}.norm.bias"]), i,
                          block["mixer"]["options"])
-            g = F.linear(F.dropout(F.gelu(h), self.spec["dropout"], self.training), w[f"blocks.{i}.glu.linear.weight"],
+            g = F.linear(F.dropout(F.gelu(h), self.p, self.training), w[f"blocks.{i}.glu.linear.weight"],
                          w[f"blocks.{i}.glu.linear.bias"])
-            x = x + F.dropout(g[..., :d] * torch.sigmoid(g[..., d:]), self.spec["dropout"], self.training)
+            x = x + F.dropout(g[..., :d] * torch.sigmoid(g[..., d:]), self.p, self.training)
         return F.linear(x, w["decoder.weight"], w["decoder.bias"])
 
 
@@ -211,14 +209,12 @@ def lru_scan(driven, lam):
     return h
 
 
-class PaperSSM(nn.Module):
+class PaperSSM(ReferenceModel):
     """The JAX S4/LRU models of models/s4.py and models/lru.py: one-hot Dense encoder, post-BatchNorm blocks
     x ← BN(x + Drop(out1(g) ⊙ σ(out2(g)))), g = Drop(GELU_tanh(SSM(x))), Dense decoder."""
 
     def __init__(self, spec, tensors, kind):
-        super().__init__()
-        self.w = Params(tensors)
-        self.spec = spec
+        super().__init__(spec, tensors)
         self.kind = kind
 
     def ssm(self, x, i):
@@ -232,7 +228,7 @@ class PaperSSM(nn.Module):
         return h.real @ w[pre + "C_re"].T - h.imag @ w[pre + "C_im"].T + x * w[pre + "D"]
 
     def forward(self, tokens):
-        w, p = self.w, self.spec["dropout"]
+        w, p = self.w, self.p
         x = F.embedding(tokens, w["encoder.weight"].T) + w["encoder.bias"]
         for i in range(len(self.spec["blocks"])):
             pre = f"layers.{i}."
@@ -261,17 +257,12 @@ def selective_scan_ref(u, delta, A, B, C, D):
     return torch.stack(ys, dim=2) + u * D[None, :, None]
 
 
-class MambaLM(nn.Module):
+class MambaLM(ReferenceModel):
     """mamba_ssm's MixerModel with Mamba (S6) mixers: x + Mamba(RMSNorm(x)), final RMSNorm, LM head."""
-
-    def __init__(self, spec, tensors):
-        super().__init__()
-        self.w = Params(tensors)
-        self.spec = spec
 
     def mixer(self, x, i, options):
         w, pre = self.w, f"layers.{i}.mixer."
-        di, n = options.get("expand", 2) * self.spec["d_model"], options.get("d_state", 16)
+        di, n = options.get("expand", 2) * self.d, options.get("d_state", 16)
         rank = w[pre + "dt_proj.weight"].shape[1]
         xz = F.linear(x, w[pre + "in_proj.weight"])
         u = F.silu(causal_conv(xz[..., :di], w[pre + "conv1d.weight"], w[pre + "conv1d.bias"]))
