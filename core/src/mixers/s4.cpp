@@ -52,8 +52,8 @@ S4Impl::Discrete S4Impl::discretize(bool doublePrecision) const {
     const auto eye = torch::eye(dState_, A.options());
     const auto minus = eye - half * A;
     Discrete out;
-    out.Abar = torch::linalg::solve(minus, eye + half * A, true);
-    out.Bbar = torch::linalg::solve(minus, asComplex(B.to(real)).transpose(0, 1).unsqueeze(-1), true).squeeze(-1) *
+    out.Abar = torch::linalg_solve(minus, eye + half * A, true);
+    out.Bbar = torch::linalg_solve(minus, asComplex(B.to(real)).transpose(0, 1).unsqueeze(-1), true).squeeze(-1) *
                dt.to(A.dtype()).unsqueeze(-1);
     return out;
 }
@@ -81,22 +81,38 @@ torch::Tensor S4Impl::kernel(int64_t T) const {
     return torch::real(torch::fft::ifft(spectrum, L, -1)).narrow(1, 0, T);
 }
 
-torch::Tensor S4Impl::transitionEigenvalues() {
-    // A dense eigen-decomposition per channel dominates the trace's cost (d·N³); parameters change rarely.
+torch::Tensor S4Impl::stateEigenvalues() {
+    // A dense eigen-solve per channel (d·N³) dominates the trace's cost, and A changes only with Λ and P.
+    // It runs on the CPU in double precision whatever the model's device: A = diag(Λ) − PPᴴ is far from normal
+    // and single precision moves its eigenvalues enough to shift a few percent of them between |λ| bins
+    // (bench/RESULTS.md); one solver also gives every device the same values in the same order.
     std::vector<int64_t> key;
-    for (const auto& p : {Lambda_re, Lambda_im, P, log_step}) {
+    for (const auto& p : {Lambda_re, Lambda_im, P}) {
         key.push_back(reinterpret_cast<int64_t>(p.data_ptr()));
         key.push_back(int64_t(p._version()));
         key.push_back(int64_t(p.scalar_type()));
     }
     if (key != cachedKey_ || !cachedEig_.defined()) {
         torch::NoGradGuard noGrad;
-        // In double precision throughout: Ā is far from normal, and single precision moves its eigenvalues
-        // enough to shift a few percent of them between |λ| bins (bench/RESULTS.md).
-        cachedEig_ = torch::linalg::eigvals(discretize(true).Abar);
+        const auto p = asComplex(P.to(torch::kCPU, torch::kFloat64)).transpose(0, 1);  // (d, N)
+        const auto lambda = torch::complex(Lambda_re.to(torch::kCPU, torch::kFloat64).clamp_max(-1e-4),
+                                           Lambda_im.to(torch::kCPU, torch::kFloat64)).transpose(0, 1);
+        const auto A = torch::diag_embed(lambda) - p.unsqueeze(-1) * p.conj().unsqueeze(-2);
+        const auto mu = torch::linalg_eigvals(A);  // (d, N)
+        // LAPACK's order is not a property of A: list each channel's modes by ascending imaginary part.
+        cachedEig_ = mu.gather(-1, std::get<1>(torch::imag(mu).sort(-1)));
         cachedKey_ = key;
     }
     return cachedEig_;
+}
+
+torch::Tensor S4Impl::transitionEigenvalues() {
+    // Ā = (I − hA)⁻¹(I + hA) with h = Δ/2 is a rational function of A, so its eigenvalues are
+    // (1 + hμ)/(1 − hμ) for the eigenvalues μ of A (1 − hμ ≠ 0 since Re μ < 0): no solve per step size.
+    torch::NoGradGuard noGrad;
+    const auto mu = stateEigenvalues().to(log_step.device());
+    const auto h = (log_step.to(torch::kFloat64).exp().squeeze(0) / 2).unsqueeze(-1).to(mu.dtype());  // (d, 1)
+    return (1.0 + h * mu) / (1.0 - h * mu);
 }
 
 dsf::TransitionTrace S4Impl::paperTrace(const torch::Tensor& x) {
@@ -127,9 +143,9 @@ dsf::Realization S4Impl::realize(const torch::Tensor& u) {
     // The kernel reads C̃ through the truncated generating function, so the recurrence's output row is
     // C̄ = conj(C̃)(I − Ā^{l_max})⁻¹ (paper-models.md §6.1).
     const auto eye = torch::eye(dState_, disc.Abar.options());
-    const auto M = eye - torch::linalg::matrix_power(disc.Abar, lMax_);
+    const auto M = eye - torch::linalg_matrix_power(disc.Abar, lMax_);
     const auto cTilde = asComplex(C).transpose(0, 1).conj();                                    // (d, N)
-    const auto cBar = torch::linalg::solve(M.transpose(-1, -2), cTilde.unsqueeze(-1), true).squeeze(-1);  // (d, N)
+    const auto cBar = torch::linalg_solve(M.transpose(-1, -2), cTilde.unsqueeze(-1), true).squeeze(-1);  // (d, N)
     dsf::Realization r;  // one head per channel, scalar input and output
     r.diagonal = false;
     r.lambda = disc.Abar.unsqueeze(0).unsqueeze(0).to(ctype);                  // (1, 1, d, N, N)

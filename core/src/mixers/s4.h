@@ -34,7 +34,10 @@ private:
     torch::Tensor step() const;        // (d) Δ = exp(log_step)
     Discrete discretize(bool doublePrecision) const;
     torch::Tensor kernel(int64_t T) const;  // (d, T) real
-    // eig(Ā) per channel (d, N), complex128; recomputed only when a parameter it depends on changed.
+    // eig(A) per channel (d, N), complex128 on the CPU, by ascending imaginary part; recomputed only when Λ or P
+    // changed.
+    torch::Tensor stateEigenvalues();
+    // eig(Ā) per channel (d, N), complex128 on the parameters' device, in the order of stateEigenvalues().
     torch::Tensor transitionEigenvalues();
 
     int64_t dModel_, dState_, lMax_;
