@@ -3,8 +3,8 @@
 // dump of each layer's output and the weights so bench/reference/paper_analysis.py can run the reference
 // analysis on exactly the same numbers.
 //
-//   analysis_bench [--repeats N] [--batch B] [--dump DIR]     the table (Markdown)
-//   analysis_bench --long-softmax T                           peak memory of a softmax analysis at length T
+//   analysis_bench [--repeats N] [--batch B] [--device cpu|cuda] [--dump DIR]     the table (Markdown)
+//   analysis_bench --long-softmax T                                              peak memory of a softmax analysis
 #include "eigenscope/analysis.h"
 #include "eigenscope/presets.h"
 #include "eigenscope/runtime.h"
@@ -26,11 +26,20 @@ namespace {
 
 using namespace eigenscope;
 
+bool onCuda = false;
+
+// Waits for the device, so that a timer read after it covers the queued GPU work.
+void synchronize() {
+    if (onCuda) torch::cuda::synchronize();
+}
+
 double medianSeconds(int repeats, const std::function<void()>& work) {
     std::vector<double> times;
     for (int i = 0; i < repeats; ++i) {
+        synchronize();
         const auto start = std::chrono::steady_clock::now();
         work();
+        synchronize();
         times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(times.begin(), times.end());
@@ -38,8 +47,8 @@ double medianSeconds(int repeats, const std::function<void()>& work) {
 }
 
 // FLOP/s of a batched float32 GEMM shaped like the q·k products: (B, T, 128) × (B, 128, T).
-double gemmRate(int64_t batch, int64_t T, int repeats) {
-    const auto q = torch::randn({batch, T, 128}), k = torch::randn({batch, 128, T});
+double gemmRate(int64_t batch, int64_t T, int repeats, const torch::Device& device) {
+    const auto q = torch::randn({batch, T, 128}, device), k = torch::randn({batch, 128, T}, device);
     const double seconds = medianSeconds(repeats, [&] { torch::matmul(q, k); });
     return 2.0 * double(batch) * double(T) * double(T) * 128.0 / seconds;
 }
@@ -101,22 +110,36 @@ int main(int argc, char** argv) {
     tuneAllocator();
     int repeats = 3;
     int64_t batch = 64;
-    std::string dump;
+    std::string dump, deviceName = "cpu";
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--batch" && i + 1 < argc) batch = std::atoll(argv[++i]);
         else if (arg == "--dump" && i + 1 < argc) dump = argv[++i];
+        else if (arg == "--device" && i + 1 < argc) deviceName = argv[++i];
         else if (arg == "--long-softmax" && i + 1 < argc) return longSoftmax(std::atoll(argv[++i]));
         else {
-            std::fprintf(stderr, "usage: analysis_bench [--repeats N] [--batch B] [--dump DIR] | --long-softmax T\n");
+            std::fprintf(stderr, "usage: analysis_bench [--repeats N] [--batch B] [--device cpu|cuda] [--dump DIR] | "
+                                 "--long-softmax T\n");
             return 2;
         }
     }
+    if (deviceName != "cpu" && deviceName != "cuda") {
+        std::fprintf(stderr, "analysis_bench: --device must be cpu or cuda\n");
+        return 2;
+    }
+    if (deviceName == "cuda" && !torch::cuda::is_available()) {
+        std::fprintf(stderr, "analysis_bench: this LibTorch has no CUDA support or sees no CUDA device\n");
+        return 2;
+    }
+    onCuda = deviceName == "cuda";
+    const torch::Device device(onCuda ? torch::kCUDA : torch::kCPU);
     const int64_t T = 512;
-    const double rate = gemmRate(batch, T, repeats);
+    const double rate = gemmRate(batch, T, repeats, device);
     std::printf("GEMM rate (batched %lld × (512×128)·(128×512), float32): %.1f GFLOP/s\n\n", (long long)batch, rate / 1e9);
-    std::printf("| preset | analysis, corrected s | analysis, paper s | extraction only s | q·k floor s | "
+    std::printf("Device %s, B = %lld, T = %lld, median of %d warm runs.\n\n", deviceName.c_str(), (long long)batch,
+                (long long)T, repeats);
+    std::printf("| preset | analysis, corrected ms | analysis, paper ms | extraction only ms | q·k floor ms | "
                 "corrected / floor |\n|---|---|---|---|---|---|\n");
     for (const std::string name : {"softmax", "linear", "norm", "mamba2", "s4", "lru"}) {
         const std::string preset = "paper-mqar-" + name;
@@ -125,6 +148,7 @@ int main(int argc, char** argv) {
         input.batch = batch;
         input.seqLen = T;
         AnalysisOptions corrected, paper;
+        corrected.device = paper.device = deviceName;
         paper.mode = "paper";
         AnalysisResult paperResult;
         analyze(model, input, corrected);  // warm-up (S4's eigenvalue cache included, as in a session)
@@ -136,8 +160,9 @@ int main(int argc, char** argv) {
         {
             torch::NoGradGuard noGrad;
             auto& module = model.impl->module;
+            module->to(device);
             auto x = module->encode(tasks::sampleMqar(tasks::mqarConfig(input.params, T, model.spec().vocabSize), batch,
-                                                      input.seed).inputs);
+                                                      input.seed).inputs.to(device));
             for (auto& block : module->blocks()) outputs.push_back(x = block->forward(x));
         }
         const double tExtract = medianSeconds(repeats, [&] {
@@ -146,14 +171,16 @@ int main(int argc, char** argv) {
                 spectra::summarizeTrace(name, model.impl->module->blocks()[l]->mixer().paperTrace(outputs[l]), paper,
                                         T - 1, {});
         });
+        model.impl->module->to(torch::kCPU);
         const bool attention = name == "softmax" || name == "linear" || name == "norm";
         // q·k over the full T × T square per layer and head (what the reference computes), at the GEMM rate.
         const double floor = attention ? 2.0 * 2.0 * double(batch) * double(T) * double(T) * 128.0 / rate : 0.0;
         if (attention)
-            std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.1f× |\n", preset.c_str(), tCorrected, tPaper, tExtract, floor,
-                        tCorrected / floor);
+            std::printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f× |\n", preset.c_str(), 1e3 * tCorrected, 1e3 * tPaper,
+                        1e3 * tExtract, 1e3 * floor, tCorrected / floor);
         else
-            std::printf("| %s | %.3f | %.3f | %.3f | – | – |\n", preset.c_str(), tCorrected, tPaper, tExtract);
+            std::printf("| %s | %.1f | %.1f | %.1f | – | – |\n", preset.c_str(), 1e3 * tCorrected, 1e3 * tPaper,
+                        1e3 * tExtract);
         std::fflush(stdout);
         if (!dump.empty()) dumpForReference(dump, preset, model, input, paperResult);
     }

@@ -6,8 +6,12 @@ weights, extracts the eigenvalues as analysis/eval_eig.py of arXiv 2510.09379's 
 scores in PyTorch, float64 NumPy for the normalizers, closed-interval NumPy binning), and times that work. It
 also compares its bin percentages with eigenscope's paper mode on the same numbers.
 
+With --device cuda it does the same extraction and binning in PyTorch alone, every array on the GPU (the work a
+PyTorch user would do there: dense scores, normalizers, ratios, closed bins; no forward pass), and reports
+milliseconds per model.
+
 Written for this benchmark from the paper's description of its pipeline; it needs Debian's python3-torch and
-python3-numpy. Usage: python3 paper_analysis.py DIR [--repeats N]
+python3-numpy. Usage: python3 paper_analysis.py DIR [--repeats N] [--device cpu|cuda]
 """
 import argparse
 import pathlib
@@ -128,12 +132,69 @@ def analyse(name, w, layers, seq_len):
     return means
 
 
+def bins_closed_torch(eta):
+    """bins_closed in PyTorch on eta's device; eta: (B, N, H) → (7, B, H) percentages."""
+    edges = [0.0] + THRESHOLDS.tolist()
+    out = [((eta >= lo) & (eta <= hi)).sum(dim=1) for lo, hi in zip(edges[:-1], edges[1:])]
+    out.append((eta > THRESHOLDS[-1]).sum(dim=1))
+    return torch.stack(out).double() / eta.shape[1] * 100
+
+
+def analyse_on_device(name, w, layers):
+    """The eigenvalues and closed bins of every layer in PyTorch alone; returns [(7, H) batch means]."""
+    means = []
+    for l, x in enumerate(layers):
+        t = x.shape[1]
+        mask = torch.tril(torch.ones(t, t, dtype=x.dtype, device=x.device))
+        if "softmax" in name or "linear" in name:
+            pre = f"layers.{l}.attention."
+            qkv = F.linear(x, w[pre + "Wqkv.weight"], w[pre + "Wqkv.bias"])
+            q, k = heads(qkv[..., :128], 1), heads(qkv[..., 128:256], 1)
+            if "linear" in name:
+                q, k = F.elu(q) + 1, F.elu(k) + 1
+            scores = torch.einsum("bthd,bshd->btsh", q, k) * mask[None, :, :, None]
+            if "softmax" in name:
+                row_max = scores.max(dim=2).values
+                nu = torch.exp(scores - row_max[:, :, None, :] * mask[None, :, :, None]).sum(dim=2)
+                eta = nu[:, :-1] / nu[:, 1:] * torch.exp(row_max[:, :-1] - row_max[:, 1:])
+            else:
+                nu = scores.sum(dim=2)
+                eta = nu[:, :-1] / nu[:, 1:]
+        elif "norm" in name:
+            pre = f"layers.{l}.attention."
+            n = F.linear(x, w[pre + "Wvqkn.weight"], w[pre + "Wvqkn.bias"])[..., -1:]
+            g = torch.exp(-F.softplus(n + w[pre + "inner_attn.offset"]))
+            eta = g[:, 1:] / g[:, :-1]
+        elif "mamba2" in name:
+            pre = f"blocks.{l}.mamba."
+            dt = F.softplus(F.linear(x, w[pre + "in_proj.weight"])[..., -1:] + w[pre + "dt_bias"])
+            eta = torch.exp(dt * -torch.exp(w[pre + "A_log"]))
+        else:
+            pre = f"layers.{l}.seq."
+            if "s4" in name:
+                lam = torch.complex(w[pre + "Lambda_re"].double().clamp(max=-1e-4), w[pre + "Lambda_im"].double()).T
+                p = torch.complex(w[pre + "P"][..., 0].double(), w[pre + "P"][..., 1].double()).T  # (d, N)
+                a = torch.diag_embed(lam) - p.unsqueeze(-1) * p.conj().unsqueeze(-2)
+                half = (torch.exp(w[pre + "log_step"].double()[0]) / 2).reshape(-1, 1, 1)
+                eye = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device)
+                values = torch.linalg.eigvals(torch.linalg.solve(eye - half * a, eye + half * a)).abs()
+            else:
+                values = torch.exp(-torch.exp(w[pre + "nu_log"])).double()
+            means.append(bins_closed_torch(values.reshape(1, -1, 1)).mean(dim=1))
+            continue
+        means.append(bins_closed_torch(eta.abs()).mean(dim=1))
+    return [m.cpu().numpy() for m in means]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dir")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
     torch.set_grad_enabled(False)
+    if args.device == "cuda":
+        return main_on_device(args)
     print("| preset | reference s | max |bin difference| vs eigenscope paper mode (percentage points) |")
     print("|---|---|---|")
     for path in sorted(pathlib.Path(args.dir).glob("paper-mqar-*.npz")):
@@ -149,6 +210,27 @@ def main():
         # eigenscope reports S4 per channel (a head each); the reference pools the channels: compare the means.
         difference = max(float(np.abs(m.T.mean(axis=0) - o.mean(axis=0)).max()) for m, o in zip(means, ours))
         print(f"| {path.stem} | {sorted(times)[len(times) // 2]:.3f} | {difference:.3g} |", flush=True)
+
+
+def main_on_device(args):
+    device = torch.device(args.device)
+    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}: eigenvalues and closed bins from the dumped"
+          " layer outputs, median of warm runs")
+    print("| preset | PyTorch eig + bins ms | max |bin difference| vs eigenscope paper mode |")
+    print("|---|---|---|")
+    for path in sorted(pathlib.Path(args.dir).glob("paper-mqar-*.npz")):
+        data = np.load(path)
+        w = {k: torch.from_numpy(data[k].astype(np.float32)).to(device) for k in data.files if "." in k}
+        layers = [torch.from_numpy(data[f"layer{l}_output"].astype(np.float32)).to(device) for l in range(2)]
+        times, means = [], None
+        for _ in range(args.repeats + 2):
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            means = analyse_on_device(path.stem, w, layers)
+            times.append(time.perf_counter() - start)
+        ours = [data[f"layer{l}_bins_mean"] for l in range(2)]
+        difference = max(float(np.abs(m.T.mean(axis=0) - o.mean(axis=0)).max()) for m, o in zip(means, ours))
+        print(f"| {path.stem} | {1000 * sorted(times[2:])[len(times[2:]) // 2]:.2f} | {difference:.3g} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ as one SSD chunk (the masked quadratic form of ssd_minimal), S4 as its FFT convo
 log-depth scan over a constant diagonal λ, and S6 as mamba_ssm's selective_scan_ref loop (its CPU path).
 Written for this benchmark; needs Debian's python3-torch and python3-numpy.
 
-Usage: python3 train_reference.py DIR [--steps N] [--threads N] [--presets a,b]
+Usage: python3 train_reference.py DIR [--steps N] [--threads N] [--presets a,b] [--device cpu|cuda]
 """
 import argparse
 import json
@@ -104,7 +104,7 @@ class PaperTransformer(ReferenceModel):
         dqk = options["state_dim"]
         pre = f"layers.{i}.attention."
         t = x.shape[1]
-        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        causal = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         if kind == "norm_attention":
             u = F.linear(x, w[pre + "Wvqkn.weight"], w[pre + "Wvqkn.bias"])
             vqk, n = u[..., :d + 2 * dqk], u[..., d + 2 * dqk:]
@@ -154,7 +154,7 @@ class PaperMamba2(ReferenceModel):
         A = -torch.exp(w[pre + "A_log"])
         cum = torch.cumsum(dt * A[None, :, None], -1)
         t = x.shape[1]
-        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        causal = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         decay = torch.exp((cum[..., :, None] - cum[..., None, :]).masked_fill(~causal, -math.inf))  # (B, H, T, T)
         scores = (C @ B.transpose(-1, -2)).unsqueeze(1) * decay
         y = scores @ (dt.unsqueeze(-1) * u) + w[pre + "D"][None, :, None, None] * u
@@ -181,7 +181,7 @@ def s4_kernel(w, pre, length, t):
     the L-th roots of unity (L = the model's seq_len)."""
     lam = torch.complex(w[pre + "Lambda_re"].clamp(max=-1e-4), w[pre + "Lambda_im"]).T.unsqueeze(-1)  # (d, N, 1)
     step = torch.exp(w[pre + "log_step"]).reshape(-1, 1, 1)
-    omega = torch.exp(-2j * math.pi * torch.arange(length) / length).to(torch.complex64)
+    omega = torch.exp(-2j * math.pi * torch.arange(length, device=lam.device) / length).to(torch.complex64)
     r = 1.0 / ((2.0 / step) * (1.0 - omega) - lam * (1.0 + omega))  # c/(g − Λ) = 2r
     c_tilde = complex_of(w[pre + "C"]).T.conj().unsqueeze(-1)
     p = complex_of(w[pre + "P"]).T.unsqueeze(-1)
@@ -302,7 +302,10 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--presets", default="")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
     if args.threads:
         torch.set_num_threads(args.threads)
     names = args.presets.split(",") if args.presets else sorted(p.stem for p in args.dir.glob("*.safetensors"))
@@ -311,11 +314,11 @@ def main():
     for name in names:
         spec, tensors = read_safetensors(args.dir / f"{name}.safetensors")
         data = np.load(args.dir / f"{name}.npz")
-        tokens, labels = torch.from_numpy(data["tokens"]), torch.from_numpy(data["labels"])
-        model = build(spec, tensors)
+        tokens, labels = torch.from_numpy(data["tokens"]).to(device), torch.from_numpy(data["labels"]).to(device)
+        model = build(spec, tensors).to(device)
         model.eval()
         with torch.no_grad():
-            logits = model(tokens).double()
+            logits = model(tokens).double().cpu()
         want = torch.from_numpy(data["logits"])
         difference = ((logits - want).abs().max() / want.abs().max()).item()
         if not difference < 1e-4:
@@ -325,15 +328,19 @@ def main():
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
         total, forward, backward, update = [], [], [], []
         for step in range(args.steps + 2):  # the first two are warm-up
+            sync()
             t0 = time.perf_counter()
             out = model(tokens)
             loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), labels.reshape(-1), ignore_index=-100)
+            sync()
             t1 = time.perf_counter()
             optimizer.zero_grad()
             loss.backward()
+            sync()
             t2 = time.perf_counter()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
+            sync()
             t3 = time.perf_counter()
             if step >= 2:
                 forward.append(t1 - t0)
