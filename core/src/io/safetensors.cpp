@@ -34,7 +34,7 @@ const std::map<std::string, DtypeInfo>& dtypes() {
         {"F8_E5M2", {1, torch::kFloat}}, {"F8_E4M3", {1, torch::kFloat}}, {"I16", {2, torch::kInt16}},
         {"U16", {2, torch::kLong}},      {"F16", {2, torch::kFloat}},    {"BF16", {2, torch::kFloat}},
         {"I32", {4, torch::kInt32}},     {"U32", {4, torch::kLong}},     {"F32", {4, torch::kFloat}},
-        {"F64", {8, torch::kFloat}},     {"I64", {8, torch::kLong}},     {"U64", {8, torch::kLong}}};
+        {"F64", {8, torch::kDouble}},     {"I64", {8, torch::kLong}},     {"U64", {8, torch::kLong}}};
     return table;
 }
 
@@ -176,7 +176,7 @@ torch::Tensor decodeTensor(const uint8_t* buffer, const TensorEntry& entry, cons
     torch::Tensor flat;
     if (entry.dtype == "F16") flat = raw(torch::kHalf).to(torch::kFloat);
     else if (entry.dtype == "BF16") flat = raw(torch::kBFloat16).to(torch::kFloat);
-    else if (entry.dtype == "F64") flat = raw(torch::kDouble).to(torch::kFloat);
+    else if (entry.dtype == "F64") flat = raw(torch::kDouble);
     else if (entry.dtype == "F8_E5M2") {
         // E5M2 is the top byte of an IEEE half.
         auto halves = torch::empty({n}, torch::kInt16);

@@ -30,8 +30,8 @@ struct SafetensorsHeader {
 // Parses and validates a whole file image of `size` bytes. `origin` (the path) starts every error message.
 SafetensorsHeader parseSafetensors(const uint8_t* data, size_t size, const std::string& origin);
 
-// One tensor from the data buffer: F16, BF16, F64 and the F8 types become float32, U16/U32/U64 int64
-// (a U64 value above 2^63 − 1 is an error); the other types keep theirs.
+// One tensor from the data buffer: F16, BF16 and the F8 types become float32, U16/U32/U64 int64
+// (a U64 value above 2^63 − 1 is an error); the other types, F64 included, keep theirs.
 torch::Tensor decodeTensor(const uint8_t* buffer, const TensorEntry& entry, const std::string& origin);
 
 // A read-only memory mapping of a whole file.

@@ -90,10 +90,13 @@ RgLruImpl::Streams RgLruImpl::project(const torch::Tensor& u) {
 torch::Tensor RgLruImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
     const auto s = project(u);
     if (trace) {
-        trace->eig = s.logA.exp().unsqueeze(-1).to(complexTypeOf(u.scalar_type()));  // (B, T, W, 1)
+        // From t = 1: recurrentgemma's rnn_scan zeroes the transition at a segment start (a · ¬reset), so Λ_0
+        // holds no memory; it only meets the zero initial state.
+        const int64_t T = u.size(1);
+        trace->eig = s.logA.narrow(1, 1, T - 1).exp().unsqueeze(-1).to(complexTypeOf(u.scalar_type()));  // (B, T−1, W, 1)
         trace->multiplicity = {1};
         trace->timeInvariant = false;
-        trace->firstStep = 0;
+        trace->firstStep = 1;
     }
     return linear_out->forward(channelScan(s.logA, s.inScale * s.x) * s.y);
 }
