@@ -54,6 +54,15 @@ void printMixers() {
     }
 }
 
+void printFormats() {
+    for (const auto& f : listModelFormats()) {
+        std::string opens = f.folder ? "a folder" : "";
+        for (const auto& pattern : f.patterns) opens += (opens.empty() ? "" : ", ") + pattern;
+        if (f.config == "yaml") opens += " with --config FILE.yaml";
+        std::cout << f.name << ": " << f.description << (opens.empty() ? "" : " (" + opens + ")") << "\n";
+    }
+}
+
 void printInfo(const std::string& model, const std::string& config, bool showSpec) {
     const Model opened = Model::open(model, OpenOptions{config, true});
     const ModelSpec& spec = opened.spec();
@@ -215,6 +224,7 @@ int main(int argc, char** argv) {
 
     app.add_subcommand("presets", "List the built-in model presets")->callback(printPresets);
     app.add_subcommand("mixers", "List the sequence mixers and their options")->callback(printMixers);
+    app.add_subcommand("formats", "List the model-file formats MODEL arguments accept")->callback(printFormats);
 
     auto* info = app.add_subcommand("info", "Print a model's architecture and parameter counts");
     std::string model, infoConfig;

@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$cli" info "$fixtures/mamba2_hf" > "$work/info.txt" || fail "info on the Mamba-2 folder"
-grep -q "format: Mamba-2" "$work/info.txt" || fail "info does not name the format: $(cat "$work/info.txt")"
+grep -q "format: Hugging Face / mamba_ssm: Mamba-2" "$work/info.txt" || fail "info does not name the format: $(cat "$work/info.txt")"
 grep -q "warning: lm_head.weight rebuilt from the tied embedding" "$work/info.txt" || fail "info does not warn about the tied head"
 
 "$cli" info "$fixtures/paper_softmax/checkpoint.pth" --config "$fixtures/paper_softmax/config.yaml" > "$work/paper.txt" ||

@@ -21,12 +21,27 @@ struct ModelSource {
     std::vector<std::string> warnings;
 };
 
+// A model-file format eigenscope reads (`eigenscope-cli formats`; the GUI's file filters).
+struct ModelFormatInfo {
+    std::string name;
+    std::string description;
+    std::vector<std::string> patterns;  // file-name patterns, e.g. "*.safetensors"; empty: not opened as a file
+    bool folder = false;                // opened as a folder
+    std::string config;                 // the config it needs besides the file: "" none, "yaml" the reference code's
+};
+
+std::vector<ModelFormatInfo> listModelFormats();
+// The name of the format MODEL is in, from its whole signature; throws an Error naming MODEL when none fits.
+std::string detectModelFormat(const std::string& model, const std::string& config = "");
+// Whether MODEL is a weights file that only opens with a config naming its architecture (--config).
+bool modelNeedsConfig(const std::string& model);
+
 class Model {
 public:
     // Freshly initialized from the spec (torch's generator seeded with spec.seed).
     static Model fromSpec(const ModelSpec& spec);
-    // MODEL = "preset:NAME", a model spec JSON file, a native .safetensors file, a Hugging Face / mamba_ssm Mamba
-    // or Mamba-2 folder or weights file (config.json beside it), or a torch.save / safetensors state dict of the
+    // MODEL in any format of listModelFormats(): "preset:NAME", a model spec JSON file, a native .safetensors
+    // file, a Hugging Face / mamba_ssm folder or weights file (config.json beside it), or a state dict of the
     // reference paper code with options.config naming its YAML config.
     static Model open(const std::string& model, const OpenOptions& options = {});
     // The native file: safetensors with the spec in __metadata__["eigenscope.spec"]; written atomically.

@@ -454,19 +454,8 @@ TorchStateDict unpickleStateDict(const std::string& pickle, const std::function<
     return out;
 }
 
-bool looksLikeZip(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    return in.read(magic, 4) && std::memcmp(magic, "PK\x03\x04", 4) == 0;
-}
-
 TorchStateDict readTorchSave(const std::string& path) {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) throw Error(path + ": cannot open");
-    char magic[2] = {};
-    probe.read(magic, 2);
-    if (probe.gcount() == 2 && uint8_t(magic[0]) == 0x80)
-        throw Error(path + ": a legacy torch.save file (before PyTorch 1.6); load and save it again with a current PyTorch");
+    if (!std::ifstream(path, std::ios::binary)) throw Error(path + ": cannot open");
     int error = 0;
     ZipArchive archive;
     archive.zip = zip_open(path.c_str(), ZIP_RDONLY, &error);

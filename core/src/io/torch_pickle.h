@@ -27,7 +27,4 @@ TorchStateDict readTorchSave(const std::string& path);
 TorchStateDict unpickleStateDict(const std::string& pickle, const std::function<std::string(const std::string&)>& storage,
                                  const std::string& origin);
 
-// Whether the first bytes look like a zip archive (torch.save's format since PyTorch 1.6).
-bool looksLikeZip(const std::string& path);
-
 }  // namespace eigenscope::io

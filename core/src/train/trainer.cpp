@@ -2,10 +2,11 @@
 
 #include "eigenscope/analysis_export.h"
 #include "eigenscope/error.h"
-#include "io/model_import.h"
+#include "io/formats/native.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
 #include "model/model_handle.h"
+#include "model/model_tensors.h"
 #include "tasks/tasks.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -159,7 +160,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
         io::NamedTensors tensors;
         for (const auto& e : weights.header().tensors) tensors.emplace_back(e.name, weights.tensor(e.name));
         std::vector<std::string> warnings;
-        io::loadTensors(module, tensors, (dir / "model.safetensors").string(), false, warnings);
+        loadTensors(module, tensors, (dir / "model.safetensors").string(), false, warnings);
         torch::load(optimizer, (dir / "optimizer.pt").string());
         const auto state = io::SafetensorsFile::open((dir / "trainer.safetensors").string());
         start = std::stoll(state.header().metadata.at("step"));

@@ -146,7 +146,9 @@ TEST_F(Corpus, MalformedTorchArchives) {
     expectError(zipWith("missing_storage.pt", {{"archive/data.pkl", tensorPickle}}), "data/0 is missing", config);
     expectError(zipWith("storage_size.pt", {{"archive/data.pkl", tensorPickle}, {"archive/data/0", "abc"}}), "holds 3 bytes",
                 config);
-    expectError(file("legacy.pt", std::string("\x80\x02\x8a\x0alegacy", 10)), "legacy torch.save file", config);
+    // PROTO 2, then torch.serialization's magic number as a LONG1: what torch.save wrote before PyTorch 1.6.
+    expectError(file("legacy.pt", std::string("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19rest", 18)),
+                "legacy torch.save file", config);
     expectError(file("garbage.pt", "this is not a model"), "runs past the end of the file", config);
     const std::string truncatedZip = read(fixture("paper_mamba2/checkpoint.pth"));
     expectError(file("half.pt", truncatedZip.substr(0, truncatedZip.size() / 2)), "half.pt", config);

@@ -2,7 +2,7 @@
 // checkpoints, checked against outputs the fixture script computed with direct float64 implementations.
 #include "eigenscope/model.h"
 #include "eigenscope/presets.h"
-#include "io/model_import.h"
+#include "io/formats/native.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
@@ -13,6 +13,8 @@
 #include <zip.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 namespace eigenscope {
 namespace {
@@ -27,6 +29,11 @@ std::string scratch(const std::string& name) {
     const auto dir = fs::temp_directory_path() / ("eigenscope_io_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     return (dir / name).string();
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 torch::Tensor logits(const Model& model, const torch::Tensor& tokens) {
@@ -134,6 +141,66 @@ TEST(NativeFile, SaveThenOpenGivesTheSameOutputsBitForBit) {
         EXPECT_TRUE(torch::equal(logits(reopened, tokens), logits(model, tokens))) << preset;
         fs::remove(path);
     }
+}
+
+// Detection reads each format's whole signature: a native file whose header length starts with the byte 0x80 (a
+// pickle's PROTO opcode) is still safetensors. Our writer pads the header to 8 bytes, so saving reaches the 32
+// multiples of 8 as its first byte; files written without padding (other tools may) cover all 256 values.
+TEST(ModelFormats, NativeFilesReopenWhateverTheFirstByteOfTheirHeaderLength) {
+    ModelSpec spec = presetSpec("cpu-paper-mqar-s4");
+    spec.dModel = 16;
+    spec.blocks[0].mixer.options["d_state"] = 10;
+    const auto headerLength = [](const std::string& bytes) { return uint8_t(bytes[0]) | (uint64_t(uint8_t(bytes[1])) << 8); };
+    std::set<int> reached;
+    for (int nameLength = 0; nameLength < 300 && reached.size() < 32; ++nameLength) {
+        spec.name = std::string(size_t(nameLength), 'n');
+        const Model model = Model::fromSpec(spec);
+        const std::string path = scratch("first-byte.safetensors");
+        model.save(path);
+        const std::string bytes = readFile(path);
+        if (!reached.insert(int(headerLength(bytes) & 0xFF)).second) continue;
+        const Model reopened = Model::open(path);
+        EXPECT_EQ(reopened.source().format, "eigenscope native (safetensors)") << "header length " << headerLength(bytes);
+        const auto tokens = torch::randint(0, spec.vocabSize, {1, 12});
+        EXPECT_TRUE(torch::equal(logits(reopened, tokens), logits(model, tokens)));
+    }
+    EXPECT_EQ(reached.size(), 32u);
+    EXPECT_TRUE(reached.count(0x80));
+
+    spec.name.clear();
+    const std::string padded = scratch("padded.safetensors");
+    Model::fromSpec(spec).save(padded);
+    const std::string bytes = readFile(padded);
+    const uint64_t length = headerLength(bytes);
+    const std::string header = bytes.substr(8, length), data = bytes.substr(8 + length);
+    const std::string trimmed = header.substr(0, header.find_last_not_of(' ') + 1);
+    for (int firstByte = 0; firstByte < 256; ++firstByte) {
+        const size_t spaces = size_t((firstByte - int(trimmed.size() % 256) + 256) % 256);
+        const std::string text = trimmed + std::string(spaces, ' ');
+        std::string file(8, '\0');
+        for (int i = 0; i < 8; ++i) file[size_t(i)] = char((uint64_t(text.size()) >> (8 * i)) & 0xFF);
+        ASSERT_EQ(uint8_t(file[0]), firstByte);
+        const std::string path = scratch("unpadded.safetensors");
+        std::ofstream(path, std::ios::binary) << file + text + data;
+        EXPECT_EQ(detectModelFormat(path), "eigenscope native (safetensors)") << "first byte " << firstByte;
+    }
+}
+
+TEST(ModelFormats, EveryFormatIsListedAndStateDictsAskForTheirConfig) {
+    const auto formats = listModelFormats();
+    std::set<std::string> names;
+    for (const auto& f : formats) names.insert(f.name);
+    for (const char* name : {"preset", "model spec (JSON)", "eigenscope native (safetensors)", "Hugging Face / mamba_ssm",
+                             "reference-code checkpoint + YAML config", "legacy torch.save (refused)"})
+        EXPECT_TRUE(names.count(name)) << name;
+    EXPECT_TRUE(modelNeedsConfig(fixture("paper_mamba2/checkpoint.pth")));
+    EXPECT_FALSE(modelNeedsConfig(fixture("mamba2_hf/model.safetensors"))) << "config.json lies beside it";
+    EXPECT_FALSE(modelNeedsConfig(fixture("mamba2_hf")));
+    EXPECT_EQ(detectModelFormat(fixture("paper_mamba2/checkpoint.pth"), fixture("paper_mamba2/config.yaml")),
+              "reference-code checkpoint + YAML config");
+    EXPECT_EQ(detectModelFormat(fixture("mamba2_sharded/model.safetensors.index.json")), "Hugging Face / mamba_ssm");
+    EXPECT_EQ(detectModelFormat(fixture("mamba2_hf/config.json")), "Hugging Face / mamba_ssm");
+    EXPECT_EQ(detectModelFormat("preset:s6"), "preset");
 }
 
 TEST(NativeFile, SavingIsAtomicAndKeepsTheOldFileOnFailure) {
