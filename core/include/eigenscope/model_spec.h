@@ -1,6 +1,8 @@
 // The JSON-serializable description of a sequence model (SPEC §2): encoder, blocks with their mixers, head.
 #pragma once
 
+#include "eigenscope/options.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -48,6 +50,11 @@ struct ModelSpec {
     uint64_t seed = 0;
     std::vector<BlockSpec> blocks;
 };
+
+// The model's and each block's fields as option schemas (names as in the JSON spec): what validateSpec checks
+// and what the GUI offers, as listMixers() does for mixer options.
+const std::vector<OptionSpec>& modelFieldSchema();
+const std::vector<OptionSpec>& blockFieldSchema();
 
 // Checks every field; throws eigenscope::Error naming the field (e.g. "blocks[1].mixer.num_heads").
 void validateSpec(const ModelSpec& spec);

@@ -7,8 +7,12 @@
 #include "eigenscope/model.h"
 
 #include <atomic>
+#include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace eigenscope {
 
@@ -45,10 +49,34 @@ struct TrainSummary {
     std::string runDir;
 };
 
-// Trains `model` in place. `progress` is called after every step; setting `cancel` stops after the current
-// step with a checkpoint written (then `resume` continues). Errors name the option or file at fault.
+// A spectrum snapshot as the run writes it to snapshots/step-N.npz, handed over as the very same analysis.
+using SnapshotFn = std::function<void(int64_t step, std::shared_ptr<const AnalysisResult> snapshot)>;
+
+// Trains `model` in place. `progress` is called after every step, `snapshot` after every snapshot written; setting
+// `cancel` stops after the current step with a checkpoint written (then `resume` continues). Errors name the option
+// or file at fault.
 TrainSummary train(Model& model, const TrainOptions& options,
                    const std::function<void(const TrainProgress&)>& progress = {},
-                   const std::atomic<bool>* cancel = nullptr);
+                   const std::atomic<bool>* cancel = nullptr, const SnapshotFn& snapshot = {});
+
+// One row of a run's metrics.csv (written at every evaluation).
+struct RunMetricsRow {
+    int64_t step = 0;
+    double lr = NAN, trainLoss = NAN, evalLoss = NAN, evalAccuracy = NAN, evalPerplexity = NAN, seconds = NAN;
+};
+
+// What a run folder holds, as `train` (CLI or GUI) writes it; a run still in progress reads as far as it got.
+struct RunFolder {
+    std::string path;
+    std::string task;      // from run.json
+    int64_t steps = 0;     // the planned steps
+    std::string runJson;   // run.json as written: spec, task, hyperparameters, seed
+    std::vector<RunMetricsRow> metrics;
+    std::vector<std::pair<int64_t, std::string>> snapshots;  // (step, snapshots/step-N.npz) by step
+    std::string model;     // the latest checkpoint's native model file; "" before the first checkpoint
+};
+
+// Errors name the folder and the file at fault.
+RunFolder readRunFolder(const std::string& path);
 
 }  // namespace eigenscope

@@ -3,6 +3,8 @@
 #include "io/npy.h"
 
 #include <cmath>
+#include <limits>
+#include <map>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -12,6 +14,8 @@ namespace eigenscope {
 namespace {
 
 using nlohmann::json;
+
+constexpr int64_t kMetricColumns = 6;  // spectral radius, mean |λ|, median |λ|, near-circle fraction, median τ, alignment
 
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -54,6 +58,7 @@ json resultJson(const AnalysisResult& r) {
                       {"heads", layer.heads},
                       {"steps", layer.steps},
                       {"modes", layer.modes},
+                      {"first_step", layer.firstStep},
                       {"multiplicity", layer.multiplicity},
                       {"time_invariant", layer.timeInvariant},
                       {"bins_mean", matrix(layer.binsMean, layer.heads)},
@@ -71,6 +76,7 @@ json resultJson(const AnalysisResult& r) {
             {"seq_len", r.seqLen},        {"max_lag", r.maxLag},
             {"bin_edges", edgesJson(r.binEdges)},
             {"phase_edges", edgesJson(r.phaseEdges)},
+            {"impulse_sources", r.impulseSources},
             {"horizon_note", "null: R(k) stays above epsilon up to max_lag"},
             {"layers", layers},           {"model_alignment", number(r.modelAlignment)},
             {"elapsed_ms", r.elapsedMs}};
@@ -85,12 +91,22 @@ void addLayerArrays(std::vector<io::NpyArray>& arrays, const AnalysisResult& r, 
         const std::string name = prefix + "layer" + std::to_string(l) + "_";
         arrays.push_back(io::npyArray(name + "eig", layer.eig, shapeOf(layer)));
         arrays.push_back(io::npyArray(name + "mult", layer.multiplicity, {int64_t(layer.multiplicity.size())}));
+        arrays.push_back(io::npyArray(name + "bins", layer.bins, {layer.batch, layer.heads, nbins}));
         arrays.push_back(io::npyArray(name + "bins_mean", layer.binsMean, {layer.heads, nbins}));
         arrays.push_back(io::npyArray(name + "bins_std", layer.binsStd, {layer.heads, nbins}));
         arrays.push_back(io::npyArray(name + "decay", layer.decay, {layer.heads, r.maxLag + 1}));
         std::vector<int64_t> horizon;
         for (const auto& m : layer.metrics) horizon.push_back(m.horizon);
         arrays.push_back(io::npyArray(name + "horizon", horizon, {layer.heads}));
+        std::vector<double> metrics;
+        for (const auto& m : layer.metrics)
+            metrics.insert(metrics.end(), {m.spectralRadius, m.meanAbs, m.medianAbs, m.nearCircleFraction, m.medianTau, m.alignment});
+        arrays.push_back(io::npyArray(name + "metrics", metrics, {layer.heads, kMetricColumns}));
+        if (!layer.phaseBinsMean.empty()) {
+            const int64_t nphase = int64_t(r.phaseEdges.size()) - 1;
+            arrays.push_back(io::npyArray(name + "phase_bins_mean", layer.phaseBinsMean, {layer.heads, nphase}));
+            arrays.push_back(io::npyArray(name + "phase_bins_std", layer.phaseBinsStd, {layer.heads, nphase}));
+        }
         if (!layer.impulse.empty())
             arrays.push_back(io::npyArray(name + "impulse", layer.impulse,
                                           {layer.heads, int64_t(r.impulseSources.size()), r.maxLag + 1}));
@@ -98,6 +114,88 @@ void addLayerArrays(std::vector<io::NpyArray>& arrays, const AnalysisResult& r, 
             arrays.push_back(io::npyArray(name + "impulse_map", layer.impulseMap, {layer.heads, r.seqLen, r.seqLen}));
     }
     if (!r.influence.empty()) arrays.push_back(io::npyArray(prefix + "influence", r.influence, {r.seqLen, r.seqLen}));
+    if (!r.taskGaps.empty()) arrays.push_back(io::npyArray(prefix + "task_gaps", r.taskGaps, {int64_t(r.taskGaps.size())}));
+    arrays.push_back(io::npyBytes(prefix + "summary_json", resultJson(r).dump()));
+}
+
+// The arrays of one result (prefix "" or "init_") back into an AnalysisResult.
+AnalysisResult resultFromArrays(const std::map<std::string, torch::Tensor>& arrays, const std::string& prefix,
+                                const std::string& origin) {
+    const auto array = [&](const std::string& name) -> const torch::Tensor& {
+        const auto found = arrays.find(prefix + name);
+        if (found == arrays.end()) throw Error(origin + ": no array " + prefix + name + " (not an eigenscope analysis archive?)");
+        return found->second;
+    };
+    const auto doubles = [&](const std::string& name) {
+        const auto t = array(name).to(torch::kFloat64).contiguous();
+        return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+    };
+    const auto integers = [&](const std::string& name) {
+        const auto t = array(name).to(torch::kLong).contiguous();
+        return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    };
+    const auto edges = [](const json& list) {
+        std::vector<double> out;
+        for (const auto& e : list) out.push_back(e.is_string() ? std::numeric_limits<double>::infinity() : e.get<double>());
+        return out;
+    };
+    const auto orNan = [](const json& v) { return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>(); };
+    const auto text = array("summary_json").to(torch::kUInt8).contiguous();
+    AnalysisResult r;
+    try {
+        const json summary = json::parse(std::string(reinterpret_cast<const char*>(text.data_ptr<uint8_t>()), size_t(text.numel())));
+        r.model = summary.at("model");
+        r.input = summary.at("input");
+        r.mode = summary.at("mode");
+        r.batch = summary.at("batch");
+        r.seqLen = summary.at("seq_len");
+        r.maxLag = summary.at("max_lag");
+        r.binEdges = edges(summary.at("bin_edges"));
+        r.phaseEdges = edges(summary.at("phase_edges"));
+        r.impulseSources = summary.value("impulse_sources", std::vector<int64_t>{});
+        r.modelAlignment = orNan(summary.at("model_alignment"));
+        r.elapsedMs = summary.at("elapsed_ms");
+        if (arrays.count(prefix + "task_gaps")) r.taskGaps = integers("task_gaps");
+        if (arrays.count(prefix + "influence")) r.influence = doubles("influence");
+        for (const auto& entry : summary.at("layers")) {
+            const std::string name = "layer" + std::to_string(r.layers.size()) + "_";
+            LayerSpectrum layer;
+            layer.mixer = entry.at("mixer");
+            layer.heads = entry.at("heads");
+            layer.steps = entry.at("steps");
+            layer.modes = entry.at("modes");
+            layer.firstStep = entry.value("first_step", int64_t(0));
+            layer.timeInvariant = entry.at("time_invariant");
+            layer.alignment = orNan(entry.at("alignment"));
+            const auto eig = array(name + "eig").to(torch::kComplexDouble).contiguous();
+            layer.batch = eig.dim() == 4 ? eig.size(0) : 0;
+            const auto* z = eig.data_ptr<c10::complex<double>>();
+            for (int64_t i = 0; i < eig.numel(); ++i) layer.eig.emplace_back(z[i].real(), z[i].imag());
+            layer.multiplicity = integers(name + "mult");
+            layer.bins = doubles(name + "bins");
+            layer.binsMean = doubles(name + "bins_mean");
+            layer.binsStd = doubles(name + "bins_std");
+            layer.decay = doubles(name + "decay");
+            if (arrays.count(prefix + name + "phase_bins_mean")) {
+                layer.phaseBinsMean = doubles(name + "phase_bins_mean");
+                layer.phaseBinsStd = doubles(name + "phase_bins_std");
+            }
+            if (arrays.count(prefix + name + "impulse")) layer.impulse = doubles(name + "impulse");
+            if (arrays.count(prefix + name + "impulse_map")) layer.impulseMap = doubles(name + "impulse_map");
+            const auto horizon = integers(name + "horizon");
+            const auto metrics = doubles(name + "metrics");
+            if (int64_t(horizon.size()) != layer.heads || int64_t(metrics.size()) != layer.heads * kMetricColumns)
+                throw Error(origin + ": " + prefix + name + "metrics does not have one row per head");
+            for (int64_t h = 0; h < layer.heads; ++h) {
+                const double* m = metrics.data() + h * kMetricColumns;
+                layer.metrics.push_back({m[0], m[1], m[2], m[3], m[4], horizon[size_t(h)], m[5]});
+            }
+            r.layers.push_back(std::move(layer));
+        }
+    } catch (const json::exception& e) {
+        throw Error(origin + ": " + prefix + "summary_json is not the summary eigenscope writes (" + e.what() + ")");
+    }
+    return r;
 }
 
 std::string formatNumber(double v) {
@@ -128,11 +226,15 @@ void writeAnalysisJson(const std::string& path, const AnalysisResult& result, co
 void writeAnalysisNpz(const std::string& path, const AnalysisResult& result, const AnalysisResult* init) {
     std::vector<io::NpyArray> arrays;
     arrays.push_back(io::npyArray("bin_edges", result.binEdges, {int64_t(result.binEdges.size())}));
-    if (!result.taskGaps.empty())
-        arrays.push_back(io::npyArray("task_gaps", result.taskGaps, {int64_t(result.taskGaps.size())}));
     addLayerArrays(arrays, result, "");
     if (init) addLayerArrays(arrays, *init, "init_");
     io::writeNpz(path, arrays);
+}
+
+AnalysisResult readAnalysisNpz(const std::string& path, AnalysisResult* init) {
+    const auto arrays = io::readNpz(path);
+    if (init) *init = arrays.count("init_summary_json") ? resultFromArrays(arrays, "init_", path) : AnalysisResult{};
+    return resultFromArrays(arrays, "", path);
 }
 
 void writeAnalysisCsv(const std::string& directory, const AnalysisResult& result, const AnalysisResult* init) {

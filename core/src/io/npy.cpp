@@ -1,6 +1,7 @@
 #include "io/npy.h"
 
 #include "eigenscope/error.h"
+#include "io/zip_reader.h"
 
 #include <unistd.h>
 #include <zip.h>
@@ -134,6 +135,19 @@ NpyArray npyArray(const std::string& name, const std::vector<int64_t>& data, con
 NpyArray npyArray(const std::string& name, const std::vector<std::complex<double>>& data,
                   const std::vector<int64_t>& shape) {
     return makeArray(name, "<c16", data, shape);
+}
+
+NpyArray npyBytes(const std::string& name, const std::string& bytes) {
+    return makeArray(name, "|u1", std::vector<uint8_t>(bytes.begin(), bytes.end()), {int64_t(bytes.size())});
+}
+
+std::map<std::string, torch::Tensor> readNpz(const std::string& path) {
+    const ZipReader archive(path, "NumPy .npz archive");
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& [entry, index] : archive.entries())
+        if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0)
+            out[entry.substr(0, entry.size() - 4)] = parseNpy(archive.read(entry), path + " (" + entry + ")");
+    return out;
 }
 
 namespace {

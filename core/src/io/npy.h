@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <complex>
+#include <map>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ NpyArray npyArray(const std::string& name, const std::vector<double>& data, cons
 NpyArray npyArray(const std::string& name, const std::vector<int64_t>& data, const std::vector<int64_t>& shape);
 NpyArray npyArray(const std::string& name, const std::vector<std::complex<double>>& data,
                   const std::vector<int64_t>& shape);
+
+// Bytes (e.g. UTF-8 text) as a 1-D uint8 array.
+NpyArray npyBytes(const std::string& name, const std::string& bytes);
+
+// Every .npy array of an .npz archive by name (without ".npy"); errors name the archive and the entry.
+std::map<std::string, torch::Tensor> readNpz(const std::string& path);
 
 // Writes an uncompressed .npz (a zip of .npy files), atomically: a temporary file renamed into place.
 void writeNpz(const std::string& path, const std::vector<NpyArray>& arrays);

@@ -1,8 +1,8 @@
 #include "io/torch_pickle.h"
 
 #include "eigenscope/error.h"
+#include "io/zip_reader.h"
 
-#include <zip.h>
 
 #include <algorithm>
 #include <cstring>
@@ -414,27 +414,6 @@ const Value* stateDictOf(const Value& root, int depth = 0) {
     return nullptr;
 }
 
-struct ZipArchive {
-    zip_t* zip = nullptr;
-    ~ZipArchive() {
-        if (zip) zip_discard(zip);
-    }
-};
-
-std::string readEntry(zip_t* zip, zip_int64_t index, const std::string& name, const std::string& origin) {
-    zip_stat_t stat;
-    if (zip_stat_index(zip, zip_uint64_t(index), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
-        throw Error(origin + ": cannot read the archive entry " + name);
-    if (stat.size > (uint64_t(1) << 40)) throw Error(origin + ": the archive entry " + name + " is absurdly large");
-    zip_file_t* file = zip_fopen_index(zip, zip_uint64_t(index), 0);
-    if (!file) throw Error(origin + ": cannot open the archive entry " + name + " (" + zip_strerror(zip) + ")");
-    std::string bytes(size_t(stat.size), '\0');
-    const zip_int64_t read = stat.size ? zip_fread(file, bytes.data(), stat.size) : 0;
-    zip_fclose(file);
-    if (read < 0 || uint64_t(read) != stat.size) throw Error(origin + ": the archive entry " + name + " is truncated or corrupt");
-    return bytes;
-}
-
 }  // namespace
 
 TorchStateDict unpickleStateDict(const std::string& pickle, const std::function<std::string(const std::string&)>& storage,
@@ -455,36 +434,24 @@ TorchStateDict unpickleStateDict(const std::string& pickle, const std::function<
 }
 
 TorchStateDict readTorchSave(const std::string& path) {
-    if (!std::ifstream(path, std::ios::binary)) throw Error(path + ": cannot open");
-    int error = 0;
-    ZipArchive archive;
-    archive.zip = zip_open(path.c_str(), ZIP_RDONLY, &error);
-    if (!archive.zip) throw Error(path + ": not a torch.save zip archive (libzip error " + std::to_string(error) + ")");
-    const zip_int64_t count = zip_get_num_entries(archive.zip, 0);
-    std::string prefix;
-    zip_int64_t pickleIndex = -1;
-    std::map<std::string, zip_int64_t> entries;
-    for (zip_int64_t i = 0; i < count; ++i) {
-        const char* name = zip_get_name(archive.zip, zip_uint64_t(i), 0);
-        if (!name) continue;
-        const std::string entry(name);
-        entries[entry] = i;
+    const ZipReader archive(path, "torch.save zip archive");
+    std::string prefix, pickleName;
+    for (const auto& [entry, index] : archive.entries()) {
         const auto slash = entry.find('/');
         if (slash != std::string::npos && entry.substr(slash) == "/data.pkl") {
-            if (pickleIndex >= 0) throw Error(path + ": the archive holds more than one data.pkl");
-            pickleIndex = i;
+            if (!pickleName.empty()) throw Error(path + ": the archive holds more than one data.pkl");
+            pickleName = entry;
             prefix = entry.substr(0, slash + 1);
         }
     }
-    if (pickleIndex < 0) throw Error(path + ": a zip archive without data.pkl, so not a torch.save file");
-    const auto byteorder = entries.find(prefix + "byteorder");
-    if (byteorder != entries.end() && readEntry(archive.zip, byteorder->second, "byteorder", path).rfind("little", 0) != 0)
+    if (pickleName.empty()) throw Error(path + ": a zip archive without data.pkl, so not a torch.save file");
+    if (archive.entries().count(prefix + "byteorder") && archive.read(prefix + "byteorder").rfind("little", 0) != 0)
         throw Error(path + ": big-endian storages are not supported");
-    const std::string pickle = readEntry(archive.zip, pickleIndex, "data.pkl", path);
+    const std::string pickle = archive.read(pickleName);
     const auto storage = [&](const std::string& key) {
-        const auto found = entries.find(prefix + "data/" + key);
-        if (found == entries.end()) throw Error(path + ": the storage data/" + key + " is missing from the archive");
-        return readEntry(archive.zip, found->second, "data/" + key, path);
+        if (!archive.entries().count(prefix + "data/" + key))
+            throw Error(path + ": the storage data/" + key + " is missing from the archive");
+        return archive.read(prefix + "data/" + key);
     };
     return unpickleStateDict(pickle, storage, path);
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 
 namespace eigenscope {
@@ -13,19 +14,27 @@ namespace {
 
 using nlohmann::json;
 
-void requireChoice(const std::string& field, const std::string& value, std::initializer_list<const char*> choices) {
-    std::string list;
-    for (const char* c : choices) {
-        if (value == c) return;
-        list += (list.empty() ? "" : ", ") + std::string(c);
-    }
-    throw Error(field + ": \"" + value + "\" is not one of: " + list);
+const OptionSpec& field(const std::vector<OptionSpec>& schema, const std::string& name) {
+    for (const auto& f : schema)
+        if (f.name == name) return f;
+    throw Error("internal: no spec field " + name);
 }
 
-void requireRange(const std::string& field, int64_t value, int64_t min, int64_t max) {
+void requireChoice(const std::string& where, const std::string& value, const OptionSpec& f) {
+    if (std::find(f.choices.begin(), f.choices.end(), value) != f.choices.end()) return;
+    std::string list;
+    for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
+    throw Error(where + ": \"" + value + "\" is not one of: " + list);
+}
+
+void requireRange(const std::string& where, int64_t value, int64_t min, int64_t max) {
     if (value < min || value > max)
-        throw Error(field + ": " + std::to_string(value) + " is outside [" + std::to_string(min) + ", " +
+        throw Error(where + ": " + std::to_string(value) + " is outside [" + std::to_string(min) + ", " +
                     std::to_string(max) + "]");
+}
+
+void requireRange(const std::string& where, int64_t value, const OptionSpec& f) {
+    requireRange(where, value, int64_t(f.min), int64_t(f.max));
 }
 
 template <typename T>
@@ -48,22 +57,55 @@ void rejectUnknownKeys(const json& object, const std::set<std::string>& known, c
 
 int64_t outputWidth(const ModelSpec& spec) { return spec.outputDim > 0 ? spec.outputDim : spec.vocabSize; }
 
+const std::vector<OptionSpec>& modelFieldSchema() {
+    static const std::vector<OptionSpec> schema = {
+        choiceOption("style", "standard", {"standard", "paper_transformer", "paper_mamba", "paper_ssm"},
+                     "block layout: standard, or one of the reference code's"),
+        intOption("d_model", 64, 1, 1 << 16, "model width"),
+        choiceOption("encoder", "tokens", {"tokens", "onehot", "linear"}, "token embedding, linear on one-hot, or linear"),
+        intOption("vocab_size", 256, 2, 1 << 24, "vocabulary of the tokens and onehot encoders"),
+        intOption("input_dim", 1, 1, 1 << 20, "input width of the linear encoder"),
+        intOption("max_positions", 0, 0, 1 << 20, "learned position embeddings (0: none)"),
+        intOption("seq_len", 128, 1, 1 << 20, "default input length; S4's kernel length"),
+        choiceOption("norm", "layer", {"layer", "rms", "batch", "none"}, "the blocks' normalization"),
+        choiceOption("norm_position", "pre", {"pre", "post"}, "normalization before or after the mixer"),
+        boolOption("final_norm", true, "a normalization before the head"),
+        choiceOption("ssm_activation", "full_glu", {"full_glu", "half_glu1", "half_glu2", "gelu"},
+                     "paper_ssm: the activation after the SSM"),
+        choiceOption("head", "lm", {"lm", "classifier"}, "per-position LM head or pooled classifier"),
+        choiceOption("pooling", "mean", {"mean", "last", "max"}, "classifier pooling over time"),
+        intOption("output_dim", 0, 0, 1 << 24, "output width (0: the vocabulary)"),
+        boolOption("head_bias", false, "a bias in the head"),
+        floatOption("dropout", 0.0, 0.0, 0.999, "dropout after each mixer while training"),
+        intOption("seed", 0, 0, std::numeric_limits<int32_t>::max(), "initialization seed")};
+    return schema;
+}
+
+const std::vector<OptionSpec>& blockFieldSchema() {
+    static const std::vector<OptionSpec> schema = {
+        choiceOption("channel_mixer", "none", {"none", "mlp", "glu"}, "the block's channel mixer"),
+        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP (0: 4·d_model)"),
+        boolOption("output_gate", false, "out = (x + y)·SiLU(W_z x)")};
+    return schema;
+}
+
 void validateSpec(const ModelSpec& spec) {
-    requireChoice("style", spec.style, {"standard", "paper_transformer", "paper_mamba", "paper_ssm"});
-    requireRange("d_model", spec.dModel, 1, 1 << 16);
-    requireChoice("encoder", spec.encoder, {"tokens", "onehot", "linear"});
-    if (spec.encoder == "linear") requireRange("input_dim", spec.inputDim, 1, 1 << 20);
-    else requireRange("vocab_size", spec.vocabSize, 2, 1 << 24);
-    requireRange("max_positions", spec.maxPositions, 0, 1 << 20);
+    const auto& model = modelFieldSchema();
+    requireChoice("style", spec.style, field(model, "style"));
+    requireRange("d_model", spec.dModel, field(model, "d_model"));
+    requireChoice("encoder", spec.encoder, field(model, "encoder"));
+    if (spec.encoder == "linear") requireRange("input_dim", spec.inputDim, field(model, "input_dim"));
+    else requireRange("vocab_size", spec.vocabSize, field(model, "vocab_size"));
+    requireRange("max_positions", spec.maxPositions, field(model, "max_positions"));
     if (spec.maxPositions > 0 && spec.encoder != "tokens")
         throw Error("max_positions: position embeddings need the \"tokens\" encoder");
-    requireRange("seq_len", spec.seqLen, 1, 1 << 20);
-    requireChoice("norm", spec.norm, {"layer", "rms", "batch", "none"});
-    requireChoice("norm_position", spec.normPosition, {"pre", "post"});
-    requireChoice("ssm_activation", spec.ssmActivation, {"full_glu", "half_glu1", "half_glu2", "gelu"});
-    requireChoice("head", spec.head, {"lm", "classifier"});
-    requireChoice("pooling", spec.pooling, {"mean", "last", "max"});
-    requireRange("output_dim", spec.outputDim, 0, 1 << 24);
+    requireRange("seq_len", spec.seqLen, field(model, "seq_len"));
+    requireChoice("norm", spec.norm, field(model, "norm"));
+    requireChoice("norm_position", spec.normPosition, field(model, "norm_position"));
+    requireChoice("ssm_activation", spec.ssmActivation, field(model, "ssm_activation"));
+    requireChoice("head", spec.head, field(model, "head"));
+    requireChoice("pooling", spec.pooling, field(model, "pooling"));
+    requireRange("output_dim", spec.outputDim, field(model, "output_dim"));
     if (spec.encoder == "linear" && spec.head == "lm" && spec.outputDim == 0)
         throw Error("output_dim: a linear encoder has no vocabulary, so output_dim must be set");
     if (!(spec.dropout >= 0.0 && spec.dropout < 1.0))
@@ -76,8 +118,8 @@ void validateSpec(const ModelSpec& spec) {
     for (size_t i = 0; i < spec.blocks.size(); ++i) {
         const BlockSpec& block = spec.blocks[i];
         const std::string where = "blocks[" + std::to_string(i) + "]";
-        requireChoice(where + ".channel_mixer", block.channelMixer, {"none", "mlp", "glu"});
-        requireRange(where + ".channel_mixer_dim", block.channelMixerDim, 0, 1 << 20);
+        requireChoice(where + ".channel_mixer", block.channelMixer, field(blockFieldSchema(), "channel_mixer"));
+        requireRange(where + ".channel_mixer_dim", block.channelMixerDim, field(blockFieldSchema(), "channel_mixer_dim"));
         if (spec.style == "paper_mamba" && block.channelMixer == "mlp")
             throw Error(where + ".channel_mixer: the paper_mamba block has a GLU or nothing");
         if (spec.style == "paper_ssm" && block.channelMixer != "none")

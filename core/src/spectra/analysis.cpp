@@ -94,6 +94,38 @@ std::vector<std::vector<double>> binMassDifference(const AnalysisResult& a, cons
     return out;
 }
 
+namespace {
+
+// Puts a module on the analysis device and dtype in evaluation mode, and back as it was when it goes out of scope
+// (also when the analysis throws): every parameter and buffer gets its original tensor back, every submodule its
+// mode, so the caller's model (the trainer's live one, say) is the same object afterwards.
+class ModuleStateGuard {
+public:
+    ModuleStateGuard(SequenceModel module, const torch::Device& device, torch::Dtype dtype) : module_(std::move(module)) {
+        for (const auto& t : module_->parameters(true)) tensors_.push_back(t.data());
+        for (const auto& t : module_->buffers(true)) tensors_.push_back(t.data());
+        for (const auto& m : module_->modules(true)) training_.push_back(m->is_training());
+        module_->to(device, dtype);
+        module_->eval();
+    }
+    ~ModuleStateGuard() {
+        size_t i = 0;
+        for (auto& t : module_->parameters(true)) t.set_data(tensors_[i++]);
+        for (auto& t : module_->buffers(true)) t.set_data(tensors_[i++]);
+        size_t j = 0;
+        for (const auto& m : module_->modules(true)) m->train(training_[j++]);
+    }
+    ModuleStateGuard(const ModuleStateGuard&) = delete;
+    ModuleStateGuard& operator=(const ModuleStateGuard&) = delete;
+
+private:
+    SequenceModel module_;
+    std::vector<torch::Tensor> tensors_;
+    std::vector<bool> training_;
+};
+
+}  // namespace
+
 AnalysisResult analyze(const Model& model, const InputSpec& input, const AnalysisOptions& o) {
     checkOptions(o);
     const auto started = std::chrono::steady_clock::now();
@@ -101,8 +133,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
     auto& module = model.impl->module;
     const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
     const auto dtype = o.float64 ? torch::kFloat64 : torch::kFloat32;
-    module->to(device, dtype);
-    module->eval();
+    const ModuleStateGuard restore(module, device, dtype);
 
     auto built = spectra::buildInput(spec, input);
     AnalysisResult result;

@@ -11,6 +11,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -110,7 +111,7 @@ void truncateMetrics(const fs::path& path, int64_t step) {
 }  // namespace
 
 TrainSummary train(Model& model, const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
-                   const std::atomic<bool>* cancel) {
+                   const std::atomic<bool>* cancel, const SnapshotFn& onSnapshot) {
     checkOptions(o);
     const InputSpec input = parseInputSpec(o.task);
     if (input.kind != "task") throw Error("train: --task must be task:NAME[:key=value,...], got " + o.task);
@@ -193,7 +194,9 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
     const auto snapshot = [&](int64_t step) {
         AnalysisOptions options;
         options.device = o.device;
-        writeAnalysisNpz((run / "snapshots" / ("step-" + std::to_string(step) + ".npz")).string(), analyze(model, probe, options));
+        const auto result = std::make_shared<const AnalysisResult>(analyze(model, probe, options));
+        writeAnalysisNpz((run / "snapshots" / ("step-" + std::to_string(step) + ".npz")).string(), *result);
+        if (onSnapshot) onSnapshot(step, result);
     };
     const auto checkpoint = [&](int64_t step) {
         const std::string name = "checkpoint-" + std::to_string(step);
@@ -260,6 +263,52 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
     if (step < o.steps && !summary.reachedTarget) checkpoint(step);  // cancelled: resume continues from here
     summary.steps = step;
     return summary;
+}
+
+RunFolder readRunFolder(const std::string& path) {
+    const fs::path run(path);
+    RunFolder out;
+    out.path = path;
+    if (!fs::is_directory(run)) throw Error(path + ": no such run folder");
+    if (!fs::exists(run / "run.json")) throw Error(path + ": not a run folder (no run.json)");
+    out.runJson = readText(run / "run.json");
+    try {
+        const auto description = nlohmann::json::parse(out.runJson);
+        out.task = description.at("task").get<std::string>();
+        out.steps = description.at("hyperparameters").at("steps").get<int64_t>();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error((run / "run.json").string() + ": not the description train writes (" + e.what() + ")");
+    }
+    std::istringstream lines(fs::exists(run / "metrics.csv") ? readText(run / "metrics.csv") : "");
+    std::string line;
+    std::getline(lines, line);  // the header
+    for (int row = 2; std::getline(lines, line); ++row) {
+        if (line.empty()) continue;
+        std::vector<double> values;
+        std::istringstream cells(line);
+        for (std::string cell; std::getline(cells, cell, ',');) {
+            char* end = nullptr;
+            const double v = std::strtod(cell.c_str(), &end);
+            values.push_back(end != cell.c_str() && *end == '\0' ? v : NAN);
+        }
+        if (values.size() != 7 || std::isnan(values[0]))
+            throw Error((run / "metrics.csv").string() + ": line " + std::to_string(row) + " is not step,lr,train_loss,"
+                        "eval_loss,eval_accuracy,eval_perplexity,seconds");
+        out.metrics.push_back({int64_t(values[0]), values[1], values[2], values[3], values[4], values[5], values[6]});
+    }
+    if (fs::is_directory(run / "snapshots"))
+        for (const auto& entry : fs::directory_iterator(run / "snapshots")) {
+            const std::string step = entry.path().stem().string().substr(std::min<size_t>(5, entry.path().stem().string().size()));
+            const bool named = entry.path().filename().string().rfind("step-", 0) == 0 && entry.path().extension() == ".npz";
+            if (named && !step.empty() && std::all_of(step.begin(), step.end(), ::isdigit))
+                out.snapshots.emplace_back(std::stoll(step), entry.path().string());
+        }
+    std::sort(out.snapshots.begin(), out.snapshots.end());
+    if (fs::exists(run / "latest")) {
+        const fs::path model = run / readText(run / "latest") / "model.safetensors";
+        if (fs::exists(model)) out.model = model.string();
+    }
+    return out;
 }
 
 }  // namespace eigenscope

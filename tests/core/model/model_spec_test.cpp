@@ -18,7 +18,29 @@ ModelSpec smallSpec() {
                             "test");
 }
 
-// The message of the Error that `f` throws ("" when it throws none).
+// The exported field schemas are what validation checks: every offered choice of a plain field passes through a
+// JSON spec, and a value outside them is refused naming the field.
+TEST(ModelSpec, FieldSchemasAreWhatValidationAccepts) {
+    const auto check = [&](const std::vector<OptionSpec>& schema, bool block) {
+        for (const auto& f : schema) {
+            if (f.kind != OptionSpec::Kind::Choice || f.name == "style" || f.name == "encoder") continue;
+            for (const auto& choice : f.choices) {
+                auto json = specToJson(smallSpec());
+                (block ? json["blocks"][0][f.name] : json[f.name]) = choice;
+                EXPECT_EQ(errorOf([&] { validateSpec(specFromJson(json, "schema")); }), "") << f.name << " = " << choice;
+            }
+            auto json = specToJson(smallSpec());
+            (block ? json["blocks"][0][f.name] : json[f.name]) = "bogus";
+            EXPECT_NE(errorOf([&] { validateSpec(specFromJson(json, "schema")); }).find(f.name + ": \"bogus\" is not one of"),
+                      std::string::npos)
+                << f.name;
+        }
+    };
+    check(modelFieldSchema(), false);
+    check(blockFieldSchema(), true);
+    for (const auto& f : modelFieldSchema()) EXPECT_TRUE(specToJson(smallSpec()).contains(f.name)) << f.name;
+    for (const auto& f : blockFieldSchema()) EXPECT_TRUE(specToJson(smallSpec())["blocks"][0].contains(f.name)) << f.name;
+}
 
 TEST(ModelSpec, EveryPresetRoundTripsThroughJson) {
     for (const auto& preset : listPresets()) {

@@ -147,10 +147,109 @@ TEST(Analysis, NpzOutputReadsBack) {
     std::filesystem::remove(path);
 }
 
+// Every field of a result, compared exactly (NaN equals NaN).
+void expectSameResult(const AnalysisResult& a, const AnalysisResult& b) {
+    const auto same = [](const std::vector<double>& x, const std::vector<double>& y) {
+        if (x.size() != y.size()) return false;
+        for (size_t i = 0; i < x.size(); ++i)
+            if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+        return true;
+    };
+    EXPECT_EQ(a.model, b.model);
+    EXPECT_EQ(a.input, b.input);
+    EXPECT_EQ(a.mode, b.mode);
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.seqLen, b.seqLen);
+    EXPECT_EQ(a.maxLag, b.maxLag);
+    EXPECT_EQ(a.binEdges, b.binEdges);
+    EXPECT_EQ(a.phaseEdges, b.phaseEdges);
+    EXPECT_EQ(a.impulseSources, b.impulseSources);
+    EXPECT_EQ(a.taskGaps, b.taskGaps);
+    EXPECT_TRUE(same(a.influence, b.influence));
+    EXPECT_TRUE(same({a.modelAlignment}, {b.modelAlignment}));
+    ASSERT_EQ(a.layers.size(), b.layers.size());
+    for (size_t l = 0; l < a.layers.size(); ++l) {
+        const auto &x = a.layers[l], &y = b.layers[l];
+        EXPECT_EQ(x.mixer, y.mixer);
+        EXPECT_EQ(std::vector<int64_t>({x.batch, x.steps, x.heads, x.modes, x.firstStep}),
+                  std::vector<int64_t>({y.batch, y.steps, y.heads, y.modes, y.firstStep}));
+        EXPECT_EQ(x.timeInvariant, y.timeInvariant);
+        EXPECT_EQ(x.eig, y.eig);
+        EXPECT_EQ(x.multiplicity, y.multiplicity);
+        for (const auto& [u, v] : {std::pair{&x.bins, &y.bins}, {&x.binsMean, &y.binsMean}, {&x.binsStd, &y.binsStd},
+                                   {&x.phaseBinsMean, &y.phaseBinsMean}, {&x.phaseBinsStd, &y.phaseBinsStd},
+                                   {&x.decay, &y.decay}, {&x.impulse, &y.impulse}, {&x.impulseMap, &y.impulseMap}})
+            EXPECT_TRUE(same(*u, *v)) << "layer " << l;
+        ASSERT_EQ(x.metrics.size(), y.metrics.size());
+        for (size_t h = 0; h < x.metrics.size(); ++h) {
+            const auto &m = x.metrics[h], &n = y.metrics[h];
+            EXPECT_TRUE(same({m.spectralRadius, m.meanAbs, m.medianAbs, m.nearCircleFraction, m.medianTau, m.alignment},
+                             {n.spectralRadius, n.meanAbs, n.medianAbs, n.nearCircleFraction, n.medianTau, n.alignment}));
+            EXPECT_EQ(m.horizon, n.horizon);
+        }
+        EXPECT_TRUE(same({x.alignment}, {y.alignment}));
+    }
+}
+
+TEST(Analysis, NpzReopensAsTheSameResult) {
+    for (const std::string preset : {"cpu-paper-mqar-softmax", "cpu-paper-mqar-s4", "cpu-rglru"}) {
+        const Model model = Model::open("preset:" + preset);
+        InputSpec input = parseInputSpec("task:mqar:seq_len=16,kv_pairs=2,vocab=64");
+        input.batch = 2;
+        AnalysisOptions options;
+        options.impulseSources = {0, 5};
+        options.impulseMap = true;
+        options.influence = true;
+        options.influenceProbes = 2;
+        options.phaseEdges = {0, 10, 90, 180};
+        const auto result = analyze(model, input, options);
+        options.mode = "paper";
+        const auto init = analyze(model.freshlyInitialized(), input, options);
+        const std::string path = tempPath(preset + ".npz");
+        writeAnalysisNpz(path, result, &init);
+        AnalysisResult reopenedInit;
+        const auto reopened = readAnalysisNpz(path, &reopenedInit);
+        expectSameResult(reopened, result);
+        expectSameResult(reopenedInit, init);
+        std::filesystem::remove(path);
+    }
+    EXPECT_NE(errorOf([] { readAnalysisNpz(tempPath("missing.npz")); }).find("missing.npz"), std::string::npos);
+}
+
 std::string writeNpy(const std::string& name, const io::NpyArray& array) {
     const std::string path = tempPath(name);
     std::ofstream(path, std::ios::binary) << array.bytes;
     return path;
+}
+
+TEST(Analysis, LeavesTheModelAsItWas) {
+    // The trainer's live model in training mode: analysing it in float64 must not change device, dtype, mode or
+    // the tensors themselves, also when the analysis fails.
+    const Model model = Model::open("preset:cpu-paper-mqar-norm");
+    auto& module = model.impl->module;
+    module->train();
+    std::vector<torch::Tensor> before;
+    for (const auto& p : module->parameters()) before.push_back(p.clone());
+    const void* firstData = module->parameters().front().data_ptr();
+    InputSpec input = parseInputSpec("task:mqar");
+    input.batch = 2;
+    input.seqLen = 32;
+    AnalysisOptions options;
+    options.float64 = true;
+    analyze(model, input, options);
+    EXPECT_TRUE(module->is_training());
+    for (const auto& m : module->modules()) EXPECT_TRUE(m->is_training()) << m->name();
+    const auto after = module->parameters();
+    ASSERT_EQ(after.size(), before.size());
+    for (size_t i = 0; i < after.size(); ++i) {
+        EXPECT_EQ(after[i].scalar_type(), torch::kFloat32);
+        EXPECT_TRUE(torch::equal(after[i], before[i]));
+    }
+    EXPECT_EQ(module->parameters().front().data_ptr(), firstData) << "the same storage, not a copy";
+    input.seqLen = 1 << 20;  // past the position table: the analysis throws
+    EXPECT_FALSE(errorOf([&] { analyze(model, input, options); }).empty());
+    EXPECT_TRUE(module->is_training());
+    EXPECT_EQ(module->parameters().front().scalar_type(), torch::kFloat32);
 }
 
 TEST(Analysis, BadInputsAreClearErrors) {

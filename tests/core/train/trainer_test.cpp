@@ -1,12 +1,10 @@
+#include "eigenscope/analysis_export.h"
 #include "eigenscope/presets.h"
 #include "eigenscope/train.h"
-#include "io/npy.h"
-#include "io/safetensors.h"
 #include "model/model_handle.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
-#include <zip.h>
 
 #include <filesystem>
 #include <fstream>
@@ -106,7 +104,7 @@ TEST(Trainer, AKilledRunResumesToTheSameResult) {
     fs::remove_all(runDir("resumed"));
 }
 
-TEST(Trainer, SnapshotsAreReadableAnalyses) {
+TEST(Trainer, SnapshotsAreHandedOverAsSavedAndTheRunFolderReadsBack) {
     Model model = Model::fromSpec(tinySpec());
     TrainOptions o;
     o.task = "task:induction:seq_len=16,vocab=16";
@@ -115,26 +113,30 @@ TEST(Trainer, SnapshotsAreReadableAnalyses) {
     o.snapshotEvery = 10;
     o.evalEvery = 10;
     o.out = runDir("snapshots");
-    train(model, o);
-    for (const int step : {0, 10, 20}) {
-        const auto path = fs::path(o.out) / "snapshots" / ("step-" + std::to_string(step) + ".npz");
-        ASSERT_TRUE(fs::exists(path)) << path;
-        int error = 0;
-        zip_t* zip = zip_open(path.string().c_str(), ZIP_RDONLY, &error);
-        ASSERT_NE(zip, nullptr);
-        zip_stat_t stat;
-        ASSERT_EQ(zip_stat(zip, "layer0_eig.npy", 0, &stat), 0);
-        std::string bytes(size_t(stat.size), '\0');
-        zip_file_t* f = zip_fopen(zip, "layer0_eig.npy", 0);
-        zip_fread(f, bytes.data(), stat.size);
-        zip_fclose(f);
-        zip_discard(zip);
-        const auto eig = io::parseNpy(bytes, path.string());
-        EXPECT_EQ(eig.size(0), 8);   // the probe batch
-        EXPECT_EQ(eig.size(1), 15);  // T_eff: softmax attention has no Λ at t = 0
-        EXPECT_TRUE(eig.is_complex());
+    std::vector<std::pair<int64_t, std::shared_ptr<const AnalysisResult>>> handed;
+    train(model, o, {}, nullptr, [&](int64_t step, std::shared_ptr<const AnalysisResult> r) { handed.emplace_back(step, r); });
+    ASSERT_EQ(handed.size(), 3u);
+    const RunFolder run = readRunFolder(o.out);
+    EXPECT_EQ(run.task, o.task);
+    EXPECT_EQ(run.steps, 20);
+    ASSERT_EQ(run.metrics.size(), 2u);
+    EXPECT_EQ(run.metrics[1].step, 20);
+    EXPECT_GE(run.metrics[1].evalAccuracy, 0.0);
+    EXPECT_NE(run.model.find("checkpoint-20"), std::string::npos);
+    ASSERT_EQ(run.snapshots.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        const int64_t step = int64_t(i) * 10;
+        EXPECT_EQ(handed[i].first, step);
+        EXPECT_EQ(run.snapshots[i].first, step);
+        const AnalysisResult saved = readAnalysisNpz(run.snapshots[i].second);
+        EXPECT_EQ(saved.batch, 8);  // the probe batch
+        EXPECT_EQ(saved.layers[0].steps, 15);  // T_eff: softmax attention has no Λ at t = 0
+        EXPECT_EQ(saved.layers[0].eig, handed[i].second->layers[0].eig) << "the GUI gets what the run saves";
+        EXPECT_EQ(saved.layers[0].binsMean, handed[i].second->layers[0].binsMean);
     }
+    EXPECT_NE(handed[0].second->layers[0].eig, handed[2].second->layers[0].eig) << "the weights moved";
     fs::remove_all(o.out);
+    EXPECT_NE(errorOf([&] { readRunFolder(o.out); }).find("no such run folder"), std::string::npos);
 }
 
 TEST(Trainer, EveryTokenPresetTakesTrainingSteps) {
