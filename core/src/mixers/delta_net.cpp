@@ -111,6 +111,28 @@ torch::Tensor DeltaRuleImpl::run(const torch::Tensor& u, dsf::TransitionTrace* t
     return readout(torch::stack(outputs, 2), s.g);
 }
 
+torch::Tensor DeltaRuleImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Φ(t, s) = (q_tᵀ M_t⋯M_{s+1} β_s k_s)·I_dv with M_j = α_j(I − β_j k_j k_jᵀ): one key vector carried from each
+    // source instead of the dense (d_k·d_v)² transition.
+    const auto s = project(u);
+    const int64_t T = u.size(1);
+    const auto alpha = s.logAlpha.exp();
+    auto weights = torch::zeros({u.size(0), heads_, T, int64_t(sources.size())}, u.options());
+    for (size_t i = 0; i < sources.size(); ++i) {
+        const int64_t src = sources[i];
+        auto carried = s.k.select(2, src) * s.beta.select(2, src).unsqueeze(-1);  // (B, H, dk)
+        for (int64_t t = src; t < T; ++t) {
+            if (t > src) {
+                const auto k = s.k.select(2, t);
+                const auto projected = (k * carried).sum(-1, true) * s.beta.select(2, t).unsqueeze(-1);
+                carried = alpha.select(2, t).unsqueeze(-1) * (carried - projected * k);
+            }
+            weights.select(3, int64_t(i)).select(2, t).copy_((s.q.select(2, t) * carried).sum(-1));
+        }
+    }
+    return scalarTransferNorms(weights, sourceIndex(sources, T, u.device()), headV_);
+}
+
 dsf::Realization DeltaRuleImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
     const int64_t batch = u.size(0), T = u.size(1), n = headK_ * headV_;

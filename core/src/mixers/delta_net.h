@@ -14,6 +14,7 @@ namespace eigenscope::mixers {
 class DeltaRuleImpl : public MixerImpl {
 public:
     dsf::Realization realize(const torch::Tensor& u) override;
+    torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 
 protected:
