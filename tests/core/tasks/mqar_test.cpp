@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
 #include <set>
 
 namespace eigenscope {
@@ -44,14 +46,45 @@ TEST(Mqar, BatchesFollowTheDefinition) {
         }
         EXPECT_EQ(labelled, 4);
     }
-    double meanGap = 0;
     for (int64_t g : batch.dependencyGaps) {
         EXPECT_GE(g, 2);
         EXPECT_LE(g, 62);
-        meanGap += double(g);
     }
-    // Power law a = 0.01 favours short gaps; a uniform placement would average about 32.
-    EXPECT_LT(meanGap / 200.0, 28.0);
+}
+
+// Pearson's χ² of observed counts against probabilities.
+double chiSquare(const std::vector<double>& counts, const std::vector<double>& p) {
+    double total = 0, chi = 0;
+    for (double c : counts) total += c;
+    for (size_t i = 0; i < counts.size(); ++i) chi += std::pow(counts[i] - total * p[i], 2) / (total * p[i]);
+    return chi;
+}
+
+// The query of a single pair sits at slot g of the (T − 2)/2 free slots with probability ∝ a·(g + 1)^(a − 1)
+// (Zoology's power law). The sampled slots fit that law and not its look-alikes.
+TEST(Mqar, QuerySlotsFollowThePowerLaw) {
+    tasks::MqarConfig c;
+    c.vocab = 64;
+    c.seqLen = 64;
+    c.kvPairs = 1;
+    c.powerA = 0.3;
+    const auto batch = tasks::sampleMqar(c, 20000, 11);
+    const int slots = 31;
+    std::vector<double> counts(slots, 0.0);
+    for (int64_t gap : batch.dependencyGaps) counts[size_t((gap - 2) / 2)] += 1;
+    const auto law = [&](const std::function<double(double)>& weight) {
+        std::vector<double> p(slots);
+        double sum = 0;
+        for (int g = 0; g < slots; ++g) sum += p[size_t(g)] = weight(g + 1.0);
+        for (double& v : p) v /= sum;
+        return p;
+    };
+    const double a = c.powerA;
+    // 30 degrees of freedom: P(χ² > 59.7) = 0.001 for the right law.
+    EXPECT_LT(chiSquare(counts, law([&](double x) { return a * std::pow(x, a - 1); })), 59.7);
+    EXPECT_GT(chiSquare(counts, law([&](double x) { return std::pow(x, -a); })), 500.0);       // the exponent's sign
+    EXPECT_GT(chiSquare(counts, law([&](double x) { return std::pow(x, a - 1.2); })), 500.0);  // a shifted exponent
+    EXPECT_GT(chiSquare(counts, law([](double) { return 1.0; })), 500.0);                     // uniform
 }
 
 TEST(Mqar, DeterministicInTheSeed) {
