@@ -152,13 +152,8 @@ ProgressFn progressPrinter(const std::string& label) {
 void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
     std::cout << "model " << r.model << ", input " << r.input << " (B=" << r.batch << ", T=" << r.seqLen << "), mode "
               << r.mode << ", " << std::fixed << std::setprecision(1) << r.elapsedMs << " ms\n";
-    const bool closed = r.mode == "paper";
-    std::cout << "|λ| bins (% of eigenvalues, batch mean):" << std::defaultfloat << std::setprecision(6);
-    for (size_t i = 0; i + 1 < r.binEdges.size(); ++i) {
-        const bool last = i + 2 == r.binEdges.size();
-        std::cout << "  " << (closed && last ? "(" : "[") << r.binEdges[i] << "," << r.binEdges[i + 1]
-                  << (closed ? "]" : ")");
-    }
+    std::cout << "|λ| bins (% of eigenvalues, batch mean):";
+    for (size_t i = 0; i + 1 < r.binEdges.size(); ++i) std::cout << "  " << binLabel(r.binEdges, i, r.mode);
     std::cout << "\n";
     const auto row = [&](const AnalysisResult& res, size_t l, int64_t h, const char* which) {
         const auto& layer = res.layers[l];

@@ -8,12 +8,17 @@
 #include "panels/input_panel.h"
 #include "panels/training_panel.h"
 #include "plots/plot_widget.h"
+#include "session/session.h"
+#include "session/training_run.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <cstdlib>
 
 namespace {
@@ -81,9 +86,10 @@ int main(int argc, char** argv) {
     }
 
     eigenscope::ui::MainWindow window;
+    auto* session = window.session();
     const QStringList dims = parser.value(size).split('x');
     if (dims.size() == 2) window.resize(dims[0].toInt(), dims[1].toInt());
-    window.setCompareMode(compareMode);
+    session->setCompareMode(compareMode == "init" ? eigenscope::ui::Session::Compare::Init : eigenscope::ui::Session::Compare::None);
     if (parser.isSet(input)) {
         QString error;
         try {
@@ -96,17 +102,40 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().front(), parser.value(config));
+    const bool headless = parser.isSet(screenshot) || parser.isSet(figure);
+    bool awaitingRun = false;  // a run folder: the figure shows its latest snapshot, not the demo
+    if (!parser.positionalArguments().isEmpty()) {
+        const QString model = parser.positionalArguments().front();
+        if (QFileInfo::exists(model + "/run.json")) {
+            awaitingRun = true;
+            // Queued: after the training panel has shown the run's latest snapshot; once the analysis it superseded
+            // has wound down, the figure is taken.
+            QObject::connect(session->training(), &eigenscope::ui::TrainingRun::reset, &window, [&] {
+                awaitingRun = false;
+                auto check = std::make_shared<std::function<void()>>();
+                *check = [&, check] {
+                    if (session->computing()) QTimer::singleShot(20, &window, *check);
+                    else Q_EMIT window.resultShown();
+                };
+                (*check)();
+            }, Qt::QueuedConnection);
+            session->training()->open(model);
+        } else if (!window.openModel(model, parser.value(config)) && headless) {
+            // Nothing else would be drawn but the demo: that is a failure, not a figure.
+            std::fprintf(stderr, "eigenscope: %s\n", qPrintable(session->lastError()));
+            return 2;
+        }
+    }
     window.show();
-    if (!parser.isSet(screenshot) && !parser.isSet(figure)) return app.exec();
+    if (!headless) return app.exec();
 
     // Screenshot and figure modes: wait for the scenario's last result, render, exit. A hard limit keeps scripts
     // from hanging.
     const QString out = parser.isSet(figure) ? parser.value(figure) : parser.value(screenshot);
     const QString name = parser.value(scenario);
     int stage = 0;
-    QObject::connect(&window, &eigenscope::ui::MainWindow::resultShown, &window, [&](quint64) {
-        if (window.computing() || window.loading()) return;
+    QObject::connect(&window, &eigenscope::ui::MainWindow::resultShown, &window, [&] {
+        if (session->computing() || session->loading() || awaitingRun) return;
         ++stage;
         if (parser.isSet(figure)) {
             std::vector<const eigenscope::ui::PlotWidget*> selected;
@@ -126,11 +155,11 @@ int main(int argc, char** argv) {
             return;
         }
         if (name == "compare" && stage == 1) {
-            window.pinCurrent();
-            auto spec = window.spec();
+            session->pin();
+            auto spec = session->spec();
             for (auto& block : spec.blocks) block.mixer.options["d_state"] = 16;
             spec.seed += 1;
-            window.setSpec(spec, "d_state = 16");
+            session->editSpec(spec, "d_state = 16");
             return;
         }
         if (name == "map" && stage == 1) {
@@ -144,8 +173,8 @@ int main(int argc, char** argv) {
                 training->setSteps(200);
                 training->setSnapshotEvery(25);
                 window.revealTraining();
-                QObject::connect(training, &eigenscope::ui::TrainingPanel::finished, &window, [&] {
-                    window.setCompareMode("init");
+                QObject::connect(session->training(), &eigenscope::ui::TrainingRun::finished, &window, [&] {
+                    session->setCompareMode(eigenscope::ui::Session::Compare::Init);
                     QTimer::singleShot(300, &window, [&] {
                         const bool ok = window.grab().save(out);
                         std::fprintf(ok ? stdout : stderr, ok ? "eigenscope: wrote %s\n" : "eigenscope: cannot write %s\n", qPrintable(out));
@@ -162,7 +191,7 @@ int main(int argc, char** argv) {
             QApplication::exit(ok ? 0 : 1);
         });
     });
-    QObject::connect(&window, &eigenscope::ui::MainWindow::errorShown, &window, [](const QString& message) {
+    QObject::connect(session, &eigenscope::ui::Session::errorRaised, &window, [](const QString& message) {
         std::fprintf(stderr, "eigenscope: %s\n", qPrintable(message));
         QApplication::exit(1);
     });

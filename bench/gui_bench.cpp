@@ -3,6 +3,7 @@
 //   scatter  eigenvalue plot render time, scatter vs density image, by point count (chooses kDensityThreshold)
 #include "eigenscope/runtime.h"
 #include "main_window.h"
+#include "session/session.h"
 #include "panels/architecture_panel.h"
 #include "panels/input_panel.h"
 #include "panels/metrics_panel.h"
@@ -46,15 +47,15 @@ int latency(int moves) {
     MainWindow window;
     window.resize(1600, 1000);
     window.show();
-    if (!waitFor([&] { return window.currentResult() && !window.computing(); })) return 1;
+    if (!waitFor([&] { return window.session()->current() && !window.session()->computing(); })) return 1;
     window.inputPanel()->setSequenceLength(512);
     window.inputPanel()->setBatch(8);
-    if (!waitFor([&] { return window.currentResult()->seqLen == 512 && window.currentResult()->batch == 8 && !window.computing(); }))
+    if (!waitFor([&] { return window.session()->current()->seqLen == 512 && window.session()->current()->batch == 8 && !window.session()->computing(); }))
         return 1;
     QSlider* slider = window.architecturePanel()->optionSlider("dt_max");
     std::vector<double> totals, analysis, repaints;
     quint64 shown = 0;
-    QObject::connect(&window, &MainWindow::resultShown, [&](quint64 id) { shown = id; });
+    QObject::connect(&window, &MainWindow::resultShown, [&] { ++shown; });
     for (int i = 0; i < moves; ++i) {
         const quint64 before = shown;
         const auto start = std::chrono::steady_clock::now();
@@ -62,7 +63,7 @@ int latency(int moves) {
         // Sleep in the event loop as the application does; a spinning wait would steal a core from the worker.
         QEventLoop loop;
         QObject::connect(&window, &MainWindow::resultShown, &loop, &QEventLoop::quit);
-        QObject::connect(&window, &MainWindow::errorShown, &loop, &QEventLoop::quit);
+        QObject::connect(window.session(), &Session::errorRaised, &loop, &QEventLoop::quit);
         if (shown == before) loop.exec();
         if (shown == before) return 1;
         const auto shownAt = std::chrono::steady_clock::now();
@@ -71,7 +72,7 @@ int latency(int moves) {
         const auto end = std::chrono::steady_clock::now();
         totals.push_back(std::chrono::duration<double, std::milli>(end - start).count());
         repaints.push_back(std::chrono::duration<double, std::milli>(end - shownAt).count());
-        analysis.push_back(window.currentResult()->elapsedMs);
+        analysis.push_back(window.session()->current()->elapsedMs);
     }
     std::printf("slider → plots updated and repainted, cpu-paper-mqar-mamba2, T=512, B=8, %d moves:\n", moves);
     std::printf("  total     p50 %6.1f ms  p95 %6.1f ms  max %6.1f ms\n", percentile(totals, 0.5), percentile(totals, 0.95),

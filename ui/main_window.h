@@ -1,15 +1,10 @@
-// The application window: architecture and input panels, the four linked plots, the metrics table, compare
-// mode, export, undo for architecture edits. Analyses run in an AnalysisWorker; the GUI thread never waits.
+// The application window: menus, layout, the plot toolbar, the status bar and the exports of figures. Everything
+// else lives in its Session, which the panels and plots bind to.
 #pragma once
 
-#include "plots/plot_source.h"
-#include "session/analysis_worker.h"
-
-#include <QElapsedTimer>
 #include <QMainWindow>
 
-#include <functional>
-#include <memory>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -19,7 +14,6 @@ class QProgressBar;
 class QPushButton;
 class QScrollArea;
 class QSpinBox;
-class QUndoStack;
 
 namespace eigenscope::ui {
 
@@ -31,6 +25,7 @@ class ImpulsePlot;
 class InputPanel;
 class MetricsPanel;
 class PlotWidget;
+class Session;
 class TrainingPanel;
 
 class MainWindow : public QMainWindow {
@@ -39,48 +34,23 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Opens "preset:NAME" or a model spec at once; any other model file (native, Hugging Face, a checkpoint of
-    // the reference code with its YAML `config`) is read off the GUI thread and shown when ready. On failure
-    // the error is shown and the current model stays. Returns false when the request fails immediately.
+    Session* session() const { return session_; }
+    // Opens MODEL through the session and remembers it (recent files, last folder).
     bool openModel(const QString& path, const QString& config = QString());
-    // Writes the current model as a native .safetensors file, off the GUI thread.
-    void saveModel(const QString& path);
-    bool loading() const { return loading_ > 0; }
 
-    // What an undo step restores: the spec and the model file (with its config) its weights come from.
-    struct ModelState {
-        ModelSpec spec;
-        QString file, config;
-    };
-    void setSpec(const ModelSpec& spec, const QString& description);
-    void recompute();
-    void cancelComputation();
-
-    // The widgets and state, for tests and the latency benchmark.
     ArchitecturePanel* architecturePanel() const { return architecture_; }
     InputPanel* inputPanel() const { return input_; }
     MetricsPanel* metricsPanel() const { return metrics_; }
     TrainingPanel* trainingPanel() const { return training_; }
-    // Scrolls the side panel to the training controls.
-    void revealTraining();
+    void revealTraining();  // scrolls the side panel to the training controls
     std::vector<PlotWidget*> plots() const;
-    QUndoStack* undoStack() const { return undo_; }
-    const ModelSpec& spec() const { return spec_; }
-    std::shared_ptr<const AnalysisResult> currentResult() const { return current_; }
-    QString lastError() const { return lastError_; }
-    // True until the outcome of the latest request has been handled (shown, reported or cancelled).
-    bool computing() const { return handledId_ < latestSubmitted_; }
-    void setCompareMode(const QString& mode);  // none | init | pinned
-    void pinCurrent();
     void setImpulseMap(bool on);
     void exportPlots(const QString& path, int dpi = 200);
-    void exportData(const QString& path);  // .json, .npz or a directory for CSV
     void exportReportTo(const QString& path);
 
 Q_SIGNALS:
     // After a result has replaced the data of every plot and the table.
-    void resultShown(quint64 id);
-    void errorShown(const QString& message);
+    void resultShown();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -90,34 +60,18 @@ protected:
 private:
     void buildMenus();
     QWidget* buildPlotArea();
-    void applySpec(const ModelSpec& spec);
-    void pushModelState(ModelState after, const QString& description, int mergeKey);
-    void showOpened(const QString& path, const QString& config, const ModelSpec& spec, const QStringList& warnings);
-    void runInBackground(std::function<void()> work, std::function<void(const QString& error)> done);
-    void onSpecEdited(const ModelSpec& spec, const QString& description, int mergeKey);
-    void onFinished(const AnalysisOutcome& outcome);
+    void onModelChanged();
     void refreshPlots();
     void showError(const QString& message);
-    void clearError();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void toggleEnlarged(PlotWidget* plot);
     void exportPlotDialog(const std::vector<const PlotWidget*>& plots);
     void applyTheme(const QString& theme);
-    void updateLayerChoices();
     QString chooseSavePath(const QString& title, const QString& filter, const QString& suggested);
+    QString modelFileFilter() const;
 
-    ModelSpec spec_;
-    QString modelFile_;    // the file the weights come from; empty for a spec built in the editor
-    QString modelConfig_;  // the reference code's YAML config of modelFile_, when it needs one
-    int loading_ = 0;
-    std::unique_ptr<AnalysisWorker> worker_;
-    quint64 latestSubmitted_ = 0, shownId_ = 0, handledId_ = 0;
-    std::shared_ptr<const AnalysisResult> current_, init_, pinned_;
-    QString pinnedLabel_;
-    QString compareMode_ = QStringLiteral("none");
-    QString lastError_;
-
+    Session* session_ = nullptr;
     ArchitecturePanel* architecture_ = nullptr;
     InputPanel* input_ = nullptr;
     MetricsPanel* metrics_ = nullptr;
@@ -128,7 +82,6 @@ private:
     ImpulsePlot* impulse_ = nullptr;
     DecayPlot* decay_ = nullptr;
     PlotWidget* enlarged_ = nullptr;
-    QUndoStack* undo_ = nullptr;
     QComboBox* layerChoice_ = nullptr;
     QComboBox* colouring_ = nullptr;
     QComboBox* compare_ = nullptr;

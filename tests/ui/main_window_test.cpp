@@ -6,6 +6,8 @@
 #include "panels/training_panel.h"
 #include "plots/eigen_plot.h"
 #include "plots/plot_widget.h"
+#include "session/session.h"
+#include "session/training_run.h"
 
 #include <QApplication>
 #include <QDir>
@@ -49,7 +51,7 @@ std::vector<int> revisions(const MainWindow& w) {
 
 // Waits until the window shows a result newer than `before` and nothing is left to compute.
 bool waitForNewResult(const MainWindow& w, const std::shared_ptr<const AnalysisResult>& before) {
-    return waitFor([&] { return w.currentResult() && w.currentResult() != before && !w.computing(); });
+    return waitFor([&] { return w.session()->current() && w.session()->current() != before && !w.session()->computing(); });
 }
 
 QByteArray readAll(const QString& path) {
@@ -71,7 +73,7 @@ protected:
 };
 
 TEST_F(MainWindowTest, StartsOnTheDemoWithEveryPlotFilled) {
-    const auto result = window->currentResult();
+    const auto result = window->session()->current();
     EXPECT_EQ(result->layers.size(), 2u);
     EXPECT_EQ(result->layers[0].mixer, "mamba2");
     for (auto* plot : window->plots()) {
@@ -79,70 +81,70 @@ TEST_F(MainWindowTest, StartsOnTheDemoWithEveryPlotFilled) {
         EXPECT_GT(plot->pointCount(), 0) << plot->title().toStdString();
     }
     EXPECT_EQ(window->metricsPanel()->rowCount(), 2);
-    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    EXPECT_TRUE(window->session()->lastError().isEmpty()) << window->session()->lastError().toStdString();
 }
 
 TEST_F(MainWindowTest, SliderChangeReachesEveryPlotAsOneUndoStep) {
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     const auto revs = revisions(*window);
     QSlider* slider = window->architecturePanel()->optionSlider("dt_max");
     ASSERT_NE(slider, nullptr);
-    const double oldDtMax = window->spec().blocks[0].mixer.options.value("dt_max", 0.1);
-    const int undoBefore = window->undoStack()->count();
+    const double oldDtMax = window->session()->spec().blocks[0].mixer.options.value("dt_max", 0.1);
+    const int undoBefore = window->session()->undoStack()->count();
     for (int step = 1; step <= 5; ++step) slider->setValue(slider->value() + 20);  // a drag: five moves
     ASSERT_TRUE(waitForNewResult(*window, before));
-    const double newDtMax = window->spec().blocks[0].mixer.options.value("dt_max", 0.1);
+    const double newDtMax = window->session()->spec().blocks[0].mixer.options.value("dt_max", 0.1);
     EXPECT_GT(newDtMax, oldDtMax);
     const auto after = revisions(*window);
     for (size_t i = 0; i < after.size(); ++i) EXPECT_GT(after[i], revs[i]) << "plot " << i << " was not updated";
-    EXPECT_NE(window->currentResult()->layers[0].eig, before->layers[0].eig);
-    EXPECT_EQ(window->undoStack()->count(), undoBefore + 1) << "a drag must be one undo step";
+    EXPECT_NE(window->session()->current()->layers[0].eig, before->layers[0].eig);
+    EXPECT_EQ(window->session()->undoStack()->count(), undoBefore + 1) << "a drag must be one undo step";
 
-    const auto edited = window->currentResult();
-    window->undoStack()->undo();
-    EXPECT_DOUBLE_EQ(window->spec().blocks[0].mixer.options.value("dt_max", 0.1), oldDtMax);
+    const auto edited = window->session()->current();
+    window->session()->undoStack()->undo();
+    EXPECT_DOUBLE_EQ(window->session()->spec().blocks[0].mixer.options.value("dt_max", 0.1), oldDtMax);
     ASSERT_TRUE(waitForNewResult(*window, edited));
-    EXPECT_EQ(window->currentResult()->layers[0].eig, before->layers[0].eig) << "undo restores the same model";
-    const auto undone = window->currentResult();
-    window->undoStack()->redo();
-    EXPECT_DOUBLE_EQ(window->spec().blocks[0].mixer.options.value("dt_max", 0.1), newDtMax);
+    EXPECT_EQ(window->session()->current()->layers[0].eig, before->layers[0].eig) << "undo restores the same model";
+    const auto undone = window->session()->current();
+    window->session()->undoStack()->redo();
+    EXPECT_DOUBLE_EQ(window->session()->spec().blocks[0].mixer.options.value("dt_max", 0.1), newDtMax);
     ASSERT_TRUE(waitForNewResult(*window, undone));
-    EXPECT_EQ(window->currentResult()->layers[0].eig, edited->layers[0].eig);
+    EXPECT_EQ(window->session()->current()->layers[0].eig, edited->layers[0].eig);
 }
 
 TEST_F(MainWindowTest, LatestRequestWins) {
     for (int batch = 1; batch <= 6; ++batch) window->inputPanel()->setBatch(batch);
-    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
-    ASSERT_TRUE(waitFor([&] { return window->currentResult()->batch == 6; }));
-    EXPECT_EQ(window->currentResult()->batch, 6);
+    ASSERT_TRUE(waitFor([&] { return !window->session()->computing(); }));
+    ASSERT_TRUE(waitFor([&] { return window->session()->current()->batch == 6; }));
+    EXPECT_EQ(window->session()->current()->batch, 6);
 }
 
 TEST_F(MainWindowTest, PresetChangeAndLayerEdits) {
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     ASSERT_TRUE(window->openModel("preset:cpu-paper-mqar-softmax"));
     ASSERT_TRUE(waitForNewResult(*window, before));
-    EXPECT_EQ(window->currentResult()->layers[0].mixer, "softmax_attention");
+    EXPECT_EQ(window->session()->current()->layers[0].mixer, "softmax_attention");
 
-    ModelSpec spec = window->spec();
+    ModelSpec spec = window->session()->spec();
     spec.blocks.push_back(spec.blocks[0]);
     spec.blocks.back().mixer = MixerSpec{"lru", nlohmann::json::object()};
-    const auto softmax = window->currentResult();
-    window->setSpec(spec, "add an LRU layer");
+    const auto softmax = window->session()->current();
+    window->session()->editSpec(spec, "add an LRU layer");
     ASSERT_TRUE(waitForNewResult(*window, softmax));
-    ASSERT_EQ(window->currentResult()->layers.size(), 3u);
-    EXPECT_EQ(window->currentResult()->layers[2].mixer, "lru");
+    ASSERT_EQ(window->session()->current()->layers.size(), 3u);
+    EXPECT_EQ(window->session()->current()->layers[2].mixer, "lru");
     EXPECT_EQ(window->metricsPanel()->rowCount(), 3);
 }
 
 TEST_F(MainWindowTest, InvalidEditIsAnErrorAndKeepsThePreviousState) {
-    const ModelSpec before = window->spec();
+    const ModelSpec before = window->session()->spec();
     ModelSpec bad = before;
     bad.blocks[0].mixer.options["num_heads"] = 3;  // does not divide the width
-    const int undoBefore = window->undoStack()->count();
-    window->setSpec(bad, "bad heads");
-    EXPECT_NE(window->lastError().indexOf("num_heads"), -1) << window->lastError().toStdString();
-    EXPECT_EQ(specToJson(window->spec()), specToJson(before));
-    EXPECT_EQ(window->undoStack()->count(), undoBefore);
+    const int undoBefore = window->session()->undoStack()->count();
+    window->session()->editSpec(bad, "bad heads");
+    EXPECT_NE(window->session()->lastError().indexOf("num_heads"), -1) << window->session()->lastError().toStdString();
+    EXPECT_EQ(specToJson(window->session()->spec()), specToJson(before));
+    EXPECT_EQ(window->session()->undoStack()->count(), undoBefore);
 }
 
 TEST_F(MainWindowTest, OpensAModelFileAndRemembersIt) {
@@ -152,47 +154,47 @@ TEST_F(MainWindowTest, OpensAModelFileAndRemembersIt) {
     ASSERT_TRUE(out.open(QIODevice::WriteOnly));
     out.write(QByteArray::fromStdString(specToJson(spec).dump()));
     out.close();
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     ASSERT_TRUE(window->openModel(path));
     ASSERT_TRUE(waitForNewResult(*window, before));
-    EXPECT_EQ(window->currentResult()->layers[0].mixer, "lru");
+    EXPECT_EQ(window->session()->current()->layers[0].mixer, "lru");
     EXPECT_TRUE(QSettings().value("recentFiles").toStringList().contains(path));
     EXPECT_NE(window->windowTitle().indexOf("my-lru.json"), -1);
 }
 
 TEST_F(MainWindowTest, OpensModelFilesOffTheGuiThread) {
     const QString native = dir.filePath("saved.safetensors");
-    window->saveModel(native);
-    ASSERT_TRUE(waitFor([&] { return !window->loading(); }));
-    ASSERT_TRUE(QFile::exists(native)) << window->lastError().toStdString();
+    window->session()->saveModel(native);
+    ASSERT_TRUE(waitFor([&] { return !window->session()->loading(); }));
+    ASSERT_TRUE(QFile::exists(native)) << window->session()->lastError().toStdString();
     EXPECT_TRUE(readAll(native).mid(8).startsWith("{"));
 
     ASSERT_TRUE(window->openModel("preset:cpu-paper-mqar-softmax"));
-    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
-    auto before = window->currentResult();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->computing(); }));
+    auto before = window->session()->current();
     EXPECT_TRUE(window->openModel(native));
-    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
-    EXPECT_EQ(window->currentResult()->layers[0].mixer, "mamba2");
+    ASSERT_TRUE(waitFor([&] { return !window->session()->loading() && !window->session()->computing() && window->session()->current() != before; }));
+    EXPECT_EQ(window->session()->current()->layers[0].mixer, "mamba2");
     EXPECT_NE(window->windowTitle().indexOf("saved.safetensors"), -1);
 
     const QString fixtures = QStringLiteral(EIGENSCOPE_FIXTURES);
-    before = window->currentResult();
+    before = window->session()->current();
     window->openModel(fixtures + "/paper_softmax/checkpoint.pth", fixtures + "/paper_softmax/config.yaml");
-    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
-    EXPECT_EQ(window->currentResult()->layers[0].mixer, "softmax_attention");
-    EXPECT_TRUE(window->spec().blocks[0].outputGate);
-    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->loading() && !window->session()->computing() && window->session()->current() != before; }));
+    EXPECT_EQ(window->session()->current()->layers[0].mixer, "softmax_attention");
+    EXPECT_TRUE(window->session()->spec().blocks[0].outputGate);
+    EXPECT_TRUE(window->session()->lastError().isEmpty()) << window->session()->lastError().toStdString();
 
     const QString broken = dir.filePath("broken.safetensors");
     QFile out(broken);
     ASSERT_TRUE(out.open(QIODevice::WriteOnly));
     out.write("\x10\x00\x00\x00\x00\x00\x00\x00{\"w\": nonsense}");
     out.close();
-    before = window->currentResult();
+    before = window->session()->current();
     window->openModel(broken);
-    ASSERT_TRUE(waitFor([&] { return !window->loading(); }));
-    EXPECT_NE(window->lastError().indexOf("broken.safetensors"), -1) << window->lastError().toStdString();
-    EXPECT_EQ(window->currentResult(), before);
+    ASSERT_TRUE(waitFor([&] { return !window->session()->loading(); }));
+    EXPECT_NE(window->session()->lastError().indexOf("broken.safetensors"), -1) << window->session()->lastError().toStdString();
+    EXPECT_EQ(window->session()->current(), before);
 }
 
 TEST_F(MainWindowTest, TrainingFollowsLiveAndTheTimelineScrubsSnapshots) {
@@ -200,21 +202,21 @@ TEST_F(MainWindowTest, TrainingFollowsLiveAndTheTimelineScrubsSnapshots) {
     training->setTask("task:mqar:seq_len=16,kv_pairs=2,vocab=32");
     training->setSteps(20);
     training->setSnapshotEvery(10);
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     training->start();
-    EXPECT_TRUE(training->running());
-    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
-    ASSERT_EQ(training->snapshotCount(), 3) << "steps 0, 10 and 20";
-    ASSERT_TRUE(waitFor([&] { return window->currentResult() != before; }));
-    const auto latest = window->currentResult();
+    EXPECT_TRUE(window->session()->training()->running());
+    ASSERT_TRUE(waitFor([&] { return !window->session()->training()->running(); }));
+    ASSERT_EQ(int(window->session()->training()->snapshots().size()), 3) << "steps 0, 10 and 20";
+    ASSERT_TRUE(waitFor([&] { return window->session()->current() != before; }));
+    const auto latest = window->session()->current();
     EXPECT_EQ(latest->seqLen, 16) << "the plots follow the run";
     const auto revs = revisions(*window);
     training->timeline()->setValue(0);
-    EXPECT_NE(window->currentResult(), latest);
+    EXPECT_NE(window->session()->current(), latest);
     const auto after = revisions(*window);
     for (size_t i = 0; i < after.size(); ++i) EXPECT_GT(after[i], revs[i]);
     training->timeline()->setValue(2);
-    EXPECT_EQ(window->currentResult(), latest);
+    EXPECT_EQ(window->session()->current(), latest);
 }
 
 TEST_F(MainWindowTest, TrainingPausesAndResumesTheSameRun) {
@@ -223,38 +225,38 @@ TEST_F(MainWindowTest, TrainingPausesAndResumesTheSameRun) {
     training->setSteps(40);
     training->setSnapshotEvery(5);
     training->start();
-    ASSERT_TRUE(waitFor([&] { return training->snapshotCount() >= 2; }));
-    training->pause();
-    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
-    const QString folder = training->runFolder();
+    ASSERT_TRUE(waitFor([&] { return int(window->session()->training()->snapshots().size()) >= 2; }));
+    window->session()->training()->pause();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->training()->running(); }));
+    const QString folder = window->session()->training()->folder();
     ASSERT_FALSE(folder.isEmpty()) << "a paused run keeps its folder";
     EXPECT_TRUE(QFile::exists(folder + "/latest"));
-    const int pausedAt = training->snapshotCount();
+    const int pausedAt = int(window->session()->training()->snapshots().size());
     EXPECT_LT(pausedAt, 9);
     training->start();
-    ASSERT_TRUE(waitFor([&] { return !training->running(); }));
-    EXPECT_EQ(training->snapshotCount(), 9) << "steps 0, 5, …, 40 once each";
-    EXPECT_TRUE(training->runFolder().isEmpty()) << "a finished run is closed";
+    ASSERT_TRUE(waitFor([&] { return !window->session()->training()->running(); }));
+    EXPECT_EQ(int(window->session()->training()->snapshots().size()), 9) << "steps 0, 5, …, 40 once each";
+    EXPECT_TRUE(window->session()->training()->folder().isEmpty()) << "a finished run is closed";
     QDir(folder).removeRecursively();
 }
 
 TEST_F(MainWindowTest, UndoingAnEditRestoresTheOpenedFilesWeights) {
     // The fixture's weights come from Python, so a fresh initialization of its spec differs from them.
     const QString fixtures = QStringLiteral(EIGENSCOPE_FIXTURES);
-    auto before = window->currentResult();
+    auto before = window->session()->current();
     window->openModel(fixtures + "/paper_softmax/checkpoint.pth", fixtures + "/paper_softmax/config.yaml");
-    ASSERT_TRUE(waitFor([&] { return !window->loading() && !window->computing() && window->currentResult() != before; }));
-    const auto fromFile = window->currentResult();
-    ModelSpec edited = window->spec();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->loading() && !window->session()->computing() && window->session()->current() != before; }));
+    const auto fromFile = window->session()->current();
+    ModelSpec edited = window->session()->spec();
     edited.seed += 1;
-    window->setSpec(edited, "another seed");
+    window->session()->editSpec(edited, "another seed");
     ASSERT_TRUE(waitForNewResult(*window, fromFile));
-    EXPECT_NE(window->currentResult()->layers[0].eig, fromFile->layers[0].eig) << "an edit re-initializes";
-    before = window->currentResult();
-    window->undoStack()->undo();
+    EXPECT_NE(window->session()->current()->layers[0].eig, fromFile->layers[0].eig) << "an edit re-initializes";
+    before = window->session()->current();
+    window->session()->undoStack()->undo();
     ASSERT_TRUE(waitForNewResult(*window, before));
     EXPECT_NE(window->windowTitle().indexOf("checkpoint.pth"), -1);
-    EXPECT_EQ(window->currentResult()->layers[0].eig, fromFile->layers[0].eig) << "undo must bring back the file's weights";
+    EXPECT_EQ(window->session()->current()->layers[0].eig, fromFile->layers[0].eig) << "undo must bring back the file's weights";
 }
 
 TEST_F(MainWindowTest, DroppedFileOpens) {
@@ -269,10 +271,10 @@ TEST_F(MainWindowTest, DroppedFileOpens) {
     QApplication::sendEvent(window.get(), &enter);
     EXPECT_TRUE(enter.isAccepted());
     QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     QApplication::sendEvent(window.get(), &drop);
     ASSERT_TRUE(waitForNewResult(*window, before));
-    EXPECT_EQ(window->currentResult()->layers[0].mixer, "linear_attention");
+    EXPECT_EQ(window->session()->current()->layers[0].mixer, "linear_attention");
 }
 
 TEST_F(MainWindowTest, WindowLayoutPersists) {
@@ -281,7 +283,7 @@ TEST_F(MainWindowTest, WindowLayoutPersists) {
     window->close();
     MainWindow second;
     EXPECT_EQ(second.size(), saved);
-    ASSERT_TRUE(waitFor([&] { return second.currentResult() && !second.computing(); }));
+    ASSERT_TRUE(waitFor([&] { return second.session()->current() && !second.session()->computing(); }));
 }
 
 TEST_F(MainWindowTest, BadFileIsAnErrorMessageAndNothingChanges) {
@@ -290,37 +292,37 @@ TEST_F(MainWindowTest, BadFileIsAnErrorMessageAndNothingChanges) {
     ASSERT_TRUE(out.open(QIODevice::WriteOnly));
     out.write("{\"style\": \"standard\", \"d_model\": ");
     out.close();
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     const auto revs = revisions(*window);
     EXPECT_FALSE(window->openModel(path));
-    EXPECT_NE(window->lastError().indexOf(path), -1) << window->lastError().toStdString();
+    EXPECT_NE(window->session()->lastError().indexOf(path), -1) << window->session()->lastError().toStdString();
     EXPECT_FALSE(window->openModel(dir.filePath("missing.json")));
-    EXPECT_NE(window->lastError().indexOf("missing.json"), -1) << window->lastError().toStdString();
+    EXPECT_NE(window->session()->lastError().indexOf("missing.json"), -1) << window->session()->lastError().toStdString();
     QApplication::processEvents();
-    EXPECT_EQ(window->currentResult(), before);
+    EXPECT_EQ(window->session()->current(), before);
     EXPECT_EQ(revisions(*window), revs);
 }
 
 TEST_F(MainWindowTest, CancellingALongComputationKeepsThePreviousPlots) {
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     const auto revs = revisions(*window);
     window->inputPanel()->setSequenceLength(12000);  // seconds per layer on 2 cores
     QElapsedTimer running;
     running.start();
     waitFor([&] { return running.elapsed() > 300; });  // let the analysis start
-    ASSERT_TRUE(window->computing());
-    window->cancelComputation();
-    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
+    ASSERT_TRUE(window->session()->computing());
+    window->session()->cancel();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->computing(); }));
     QApplication::processEvents();
-    EXPECT_EQ(window->currentResult(), before);
+    EXPECT_EQ(window->session()->current(), before);
     EXPECT_EQ(revisions(*window), revs);
-    EXPECT_EQ(window->currentResult()->seqLen, 128);
-    EXPECT_TRUE(window->lastError().isEmpty()) << "cancelled, not failed: " << window->lastError().toStdString();
+    EXPECT_EQ(window->session()->current()->seqLen, 128);
+    EXPECT_TRUE(window->session()->lastError().isEmpty()) << "cancelled, not failed: " << window->session()->lastError().toStdString();
 }
 
 TEST_F(MainWindowTest, ComparePinnedAndInitOverlays) {
-    window->pinCurrent();
-    const auto pinned = window->currentResult();
+    window->session()->pin();
+    const auto pinned = window->session()->current();
     window->architecturePanel()->optionSlider("d_state")->setValue(100);
     ASSERT_TRUE(waitForNewResult(*window, pinned));
     // The reference is drawn: the eigenvalue plot's legend names it and the bins plot still has its bars.
@@ -332,9 +334,9 @@ TEST_F(MainWindowTest, ComparePinnedAndInitOverlays) {
     for (int y = 0; y < image.height(); ++y)
         for (int x = 0; x < image.width(); ++x) grey += image.pixel(x, y) == QColor(170, 170, 170).rgb();
     EXPECT_GT(grey, 50) << "the pinned eigenvalues are not drawn";
-    window->setCompareMode("init");
-    ASSERT_TRUE(waitFor([&] { return !window->computing(); }));
-    EXPECT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    window->session()->setCompareMode(Session::Compare::Init);
+    ASSERT_TRUE(waitFor([&] { return !window->session()->computing(); }));
+    EXPECT_TRUE(window->session()->lastError().isEmpty()) << window->session()->lastError().toStdString();
 }
 
 TEST_F(MainWindowTest, ExportsEveryFigureFormatAndTheReport) {
@@ -342,7 +344,7 @@ TEST_F(MainWindowTest, ExportsEveryFigureFormatAndTheReport) {
     window->exportPlots(png, 100);
     window->exportPlots(svg);
     window->exportPlots(pdf);
-    ASSERT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    ASSERT_TRUE(window->session()->lastError().isEmpty()) << window->session()->lastError().toStdString();
 
     const QByteArray pngBytes = readAll(png);
     ASSERT_TRUE(pngBytes.startsWith("\x89PNG\r\n\x1a\n"));
@@ -381,15 +383,15 @@ TEST_F(MainWindowTest, ExportsEveryFigureFormatAndTheReport) {
     EXPECT_GE(QString::fromLatin1(reportBytes).count(page), 3) << "plots, metrics and spec pages";
 
     window->exportPlots(dir.filePath("plots.bmp"));
-    EXPECT_NE(window->lastError().indexOf("unknown figure format"), -1);
+    EXPECT_NE(window->session()->lastError().indexOf("unknown figure format"), -1);
     EXPECT_FALSE(QFile::exists(dir.filePath("plots.bmp")));
 }
 
 TEST_F(MainWindowTest, ExportsData) {
-    window->exportData(dir.filePath("a.npz"));
-    window->exportData(dir.filePath("a.json"));
-    window->exportData(dir.filePath("tables"));
-    ASSERT_TRUE(window->lastError().isEmpty()) << window->lastError().toStdString();
+    window->session()->exportData(dir.filePath("a.npz"));
+    window->session()->exportData(dir.filePath("a.json"));
+    window->session()->exportData(dir.filePath("tables"));
+    ASSERT_TRUE(window->session()->lastError().isEmpty()) << window->session()->lastError().toStdString();
     EXPECT_TRUE(readAll(dir.filePath("a.npz")).startsWith("PK"));
     EXPECT_TRUE(readAll(dir.filePath("a.json")).contains("\"layers\""));
     EXPECT_TRUE(QFile::exists(dir.filePath("tables/bins.csv")));
@@ -397,12 +399,12 @@ TEST_F(MainWindowTest, ExportsData) {
 }
 
 TEST_F(MainWindowTest, TextInputAndTimeColouring) {
-    const auto before = window->currentResult();
+    const auto before = window->session()->current();
     window->inputPanel()->setKind("text");
     window->inputPanel()->setText("abcabcabc");
-    ASSERT_TRUE(waitFor([&] { return window->currentResult()->input == "text:abcabcabc" && !window->computing(); }));
-    EXPECT_EQ(window->currentResult()->seqLen, 9);
-    EXPECT_EQ(window->currentResult()->batch, 1);
+    ASSERT_TRUE(waitFor([&] { return window->session()->current()->input == "text:abcabcabc" && !window->session()->computing(); }));
+    EXPECT_EQ(window->session()->current()->seqLen, 9);
+    EXPECT_EQ(window->session()->current()->batch, 1);
 }
 
 TEST_F(MainWindowTest, InputFromASpecStringReachesTheAnalysis) {
@@ -418,8 +420,8 @@ TEST_F(MainWindowTest, InputFromASpecStringReachesTheAnalysis) {
     EXPECT_EQ(shown.seqLen, 32);
     EXPECT_EQ(shown.batch, 3);
     EXPECT_EQ(shown.seed, 9u);
-    ASSERT_TRUE(waitFor([&] { return window->currentResult()->seqLen == 32 && !window->computing(); }));
-    EXPECT_EQ(window->currentResult()->batch, 3);
+    ASSERT_TRUE(waitFor([&] { return window->session()->current()->seqLen == 32 && !window->session()->computing(); }));
+    EXPECT_EQ(window->session()->current()->batch, 3);
 
     EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:induction")).isEmpty());
     EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:mqar:pairs=3")).isEmpty());

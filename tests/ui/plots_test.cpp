@@ -66,7 +66,28 @@ TEST(PlotSourceTest, LayerBinsAverageHeadsPerSampleThenTheBatch) {
     EXPECT_DOUBLE_EQ(stats.mean[0], 40);  // per-sample means 20 and 60
     EXPECT_DOUBLE_EQ(stats.std[0], 20);   // population std
     EXPECT_DOUBLE_EQ(stats.mean[1], 60);
-    EXPECT_EQ(binLabel({0.0, 0.1, INFINITY}, 1), QString::fromUtf8("[0.1,∞)"));
+}
+
+TEST(BinsPlotTest, BinLabelsFollowTheModesIntervals) {
+    const std::vector<double> edges = {0.0, 0.1, 100.0, INFINITY};
+    EXPECT_EQ(binLabel(edges, 0, "corrected"), "[0,0.1)");
+    EXPECT_EQ(binLabel(edges, 2, "corrected"), "[100,∞)");
+    EXPECT_EQ(binLabel(edges, 1, "paper"), "[0.1,100]") << "the reference counts a value on an edge in both bins";
+    EXPECT_EQ(binLabel(edges, 2, "paper"), "(100,∞)");
+    BinsPlot plot;
+    PlotSource source;
+    auto result = std::make_shared<AnalysisResult>();
+    result->mode = "paper";
+    result->binEdges = edges;
+    LayerSpectrum layer;
+    layer.batch = layer.heads = 1;
+    layer.bins = {20, 30, 50};
+    result->layers.push_back(layer);
+    source.current = result;
+    plot.setSource(source);
+    const auto ticks = plot.categoryTicks();
+    ASSERT_EQ(ticks.size(), 3u);
+    EXPECT_EQ(ticks[1].second, QString::fromUtf8("[0.1,100]"));
 }
 
 TEST(EigenPlotTest, TheUnitCircleIsRoundAtAnyAspectRatio) {

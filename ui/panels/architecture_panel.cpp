@@ -1,6 +1,7 @@
 #include "panels/architecture_panel.h"
 
 #include "eigenscope/presets.h"
+#include "session/session.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -45,15 +46,21 @@ struct SliderScale {
     }
 };
 
-QComboBox* comboOf(const std::vector<QString>& items, QWidget* parent) {
+// A combo box of a schema field's choices, each with the field's help as its tooltip.
+QComboBox* comboOf(const std::vector<OptionSpec>& schema, const std::string& name, QWidget* parent) {
     auto* combo = new QComboBox(parent);
-    for (const auto& item : items) combo->addItem(item);
+    for (const auto& field : schema)
+        if (field.name == name) {
+            for (const auto& choice : field.choices) combo->addItem(QString::fromStdString(choice));
+            combo->setToolTip(QString::fromStdString(field.help));
+        }
     return combo;
 }
 
 }  // namespace
 
-ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent), mixers_(listMixers()) {
+ArchitecturePanel::ArchitecturePanel(Session* session, QWidget* parent)
+    : QWidget(parent), session_(session), mixers_(listMixers()) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto* presetRow = new QHBoxLayout;
@@ -66,8 +73,10 @@ ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent), mixers_
     }
     presetRow->addWidget(preset_, 1);
     layout->addLayout(presetRow);
+    preset_->setToolTip(tr("A built-in model; choosing one replaces the current model (undoable)"));
     connect(preset_, &QComboBox::activated, this, [this](int index) {
-        if (index > 0) Q_EMIT presetChosen(preset_->itemText(index));
+        if (index > 0) session_->openModel(QStringLiteral("preset:") + preset_->itemText(index));
+        else showModel();
     });
     buildModelGroup();
     buildLayerGroup();
@@ -76,6 +85,8 @@ ArchitecturePanel::ArchitecturePanel(QWidget* parent) : QWidget(parent), mixers_
     optionsForm_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     layout->addWidget(optionsGroup_);
     layout->addStretch(1);
+    connect(session_, &Session::modelChanged, this, &ArchitecturePanel::showModel);
+    showModel();
 }
 
 void ArchitecturePanel::buildModelGroup() {
@@ -99,13 +110,13 @@ void ArchitecturePanel::buildModelGroup() {
     form->addRow(tr("seed"), seed_);
     connect(seed_, &QSpinBox::valueChanged, this,
             [this](int v) { edit(tr("seed = %1").arg(v), 2, [v](ModelSpec& s) { s.seed = uint64_t(v); }); });
-    norm_ = comboOf({"layer", "rms", "batch", "none"}, group);
+    norm_ = comboOf(modelFieldSchema(), "norm", group);
     form->addRow(tr("norm"), norm_);
     connect(norm_, &QComboBox::activated, this, [this](int) {
         const auto v = norm_->currentText().toStdString();
         edit(tr("norm = %1").arg(norm_->currentText()), -1, [v](ModelSpec& s) { s.norm = v; });
     });
-    normPosition_ = comboOf({"pre", "post"}, group);
+    normPosition_ = comboOf(modelFieldSchema(), "norm_position", group);
     form->addRow(tr("norm position"), normPosition_);
     connect(normPosition_, &QComboBox::activated, this, [this](int) {
         const auto v = normPosition_->currentText().toStdString();
@@ -127,7 +138,7 @@ void ArchitecturePanel::buildLayerGroup() {
         buttons->addWidget(b);
         return b;
     };
-    auto* add = button(tr("Add"), tr("Append a copy of the selected layer"));
+    auto* add = button(tr("Add"), tr("Insert a copy of the selected layer after it"));
     auto* remove = button(tr("Remove"), tr("Remove the selected layer"));
     auto* up = button(tr("Up"), tr("Move the selected layer up"));
     auto* down = button(tr("Down"), tr("Move the selected layer down"));
@@ -139,7 +150,7 @@ void ArchitecturePanel::buildLayerGroup() {
         mixerType_->setItemData(mixerType_->count() - 1, QString::fromStdString(m.summary), Qt::ToolTipRole);
     }
     form->addRow(tr("mixer"), mixerType_);
-    channelMixer_ = comboOf({"none", "mlp", "glu"}, group);
+    channelMixer_ = comboOf(blockFieldSchema(), "channel_mixer", group);
     form->addRow(tr("channel mixer"), channelMixer_);
     outputGate_ = new QCheckBox(tr("SiLU output gate"), group);
     form->addRow(QString(), outputGate_);
@@ -189,14 +200,10 @@ void ArchitecturePanel::buildLayerGroup() {
 void ArchitecturePanel::edit(const QString& description, int mergeKey, const std::function<void(ModelSpec&)>& change) {
     ModelSpec next = spec_;
     change(next);
-    Q_EMIT specEdited(next, description, mergeKey);
+    session_->editSpec(next, description, mergeKey);
 }
 
-void ArchitecturePanel::setPresetName(const QString& name) {
-    const QSignalBlocker block(preset_);
-    const int index = preset_->findText(name);
-    preset_->setCurrentIndex(index > 0 ? index : 0);
-}
+QString ArchitecturePanel::presetName() const { return preset_->currentIndex() > 0 ? preset_->currentText() : QString(); }
 
 void ArchitecturePanel::selectLayer(int layer) {
     if (layer < 0 || layer >= int(spec_.blocks.size())) return;
@@ -207,8 +214,13 @@ void ArchitecturePanel::selectLayer(int layer) {
     showValues();
 }
 
-void ArchitecturePanel::setSpec(const ModelSpec& spec) {
-    spec_ = spec;
+void ArchitecturePanel::showModel() {
+    {
+        const QSignalBlocker block(preset_);
+        const int index = preset_->findText(session_->model().preset);
+        preset_->setCurrentIndex(index > 0 ? index : 0);
+    }
+    spec_ = session_->spec();
     selected_ = std::clamp(selected_, 0, std::max(0, int(spec_.blocks.size()) - 1));
     rebuildLayerList();
     if (spec_.blocks.empty()) return;

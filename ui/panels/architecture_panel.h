@@ -1,6 +1,6 @@
 // The model editor: preset chooser, model-wide fields, the layer list and a slider or field for every option
-// of the selected layer's mixer (generated from the registry's option schemas). Edits are reported as whole
-// new specs, so the main window can validate them and put them on the undo stack.
+// of the selected layer's mixer, all generated from core's schemas. Bound to a Session: it shows the session's
+// model and hands every edit to it as a whole new spec (the session validates it and puts it on the undo stack).
 #pragma once
 
 #include "eigenscope/mixers.h"
@@ -21,28 +21,24 @@ class QSpinBox;
 
 namespace eigenscope::ui {
 
+class Session;
+
 class ArchitecturePanel : public QWidget {
     Q_OBJECT
 public:
-    explicit ArchitecturePanel(QWidget* parent = nullptr);
+    explicit ArchitecturePanel(Session* session, QWidget* parent = nullptr);
 
-    // Shows `spec` without reporting an edit; keeps the widgets (and a slider being dragged) when the layer
-    // structure is unchanged.
-    void setSpec(const ModelSpec& spec);
-    const ModelSpec& spec() const { return spec_; }
     int selectedLayer() const { return selected_; }
     void selectLayer(int layer);
-    void setPresetName(const QString& name);
     // The slider of option `name` of the selected layer (tests and the latency benchmark drive it).
     QSlider* optionSlider(const QString& name) const;
     QSlider* widthSlider() const { return widthSlider_; }
-
-Q_SIGNALS:
-    // `mergeKey` ≥ 0: consecutive edits with the same key are one undo step (a slider drag).
-    void specEdited(const eigenscope::ModelSpec& spec, const QString& description, int mergeKey);
-    void presetChosen(const QString& name);
+    QString presetName() const;
 
 private:
+    // Shows the session's model; keeps the widgets (and a slider being dragged) when the layer structure is
+    // unchanged.
+    void showModel();
     struct OptionRow {
         OptionSpec option;
         std::function<void(const nlohmann::json&)> show;  // sets the widgets to a value without signals
@@ -57,7 +53,8 @@ private:
     void addOptionRow(const OptionSpec& option);
     nlohmann::json optionValue(const OptionSpec& option) const;
 
-    ModelSpec spec_;
+    Session* session_;
+    ModelSpec spec_;  // the spec shown, as the session last announced it
     int selected_ = 0;
     std::vector<MixerDescription> mixers_;
     std::vector<OptionRow> rows_;

@@ -1,6 +1,7 @@
 #include "panels/input_panel.h"
 
 #include "eigenscope/runtime.h"
+#include "session/session.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -23,7 +24,7 @@ namespace {
 const char* const kKinds[] = {"mqar", "randn", "impulse", "text", "tokens", "embed"};
 }
 
-InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
+InputPanel::InputPanel(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     auto* group = new QGroupBox(tr("Input and analysis"), this);
@@ -96,22 +97,64 @@ InputPanel::InputPanel(QWidget* parent) : QWidget(parent) {
 
     connect(kind_, &QComboBox::currentIndexChanged, this, [this](int index) {
         details_->setCurrentIndex(std::min(index, 4));
-        Q_EMIT changed();
+        apply();
     });
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("NumPy array"), path_->text(), tr("NumPy arrays (*.npy)"));
         if (!path.isEmpty()) {
             path_->setText(path);
-            Q_EMIT changed();
+            apply();
         }
     });
-    for (auto* spin : {kvPairs_, vocab_, batch_, seqLen_, seed_}) connect(spin, &QSpinBox::valueChanged, this, &InputPanel::changed);
-    connect(powerA_, &QDoubleSpinBox::valueChanged, this, &InputPanel::changed);
-    connect(randomNonQueries_, &QCheckBox::toggled, this, &InputPanel::changed);
-    connect(text_, &QLineEdit::editingFinished, this, &InputPanel::changed);
-    connect(path_, &QLineEdit::editingFinished, this, &InputPanel::changed);
-    connect(device_, &QComboBox::currentIndexChanged, this, &InputPanel::changed);
-    connect(mode_, &QComboBox::currentIndexChanged, this, &InputPanel::changed);
+    for (auto* spin : {kvPairs_, vocab_, batch_, seqLen_, seed_}) connect(spin, &QSpinBox::valueChanged, this, &InputPanel::apply);
+    connect(powerA_, &QDoubleSpinBox::valueChanged, this, &InputPanel::apply);
+    connect(randomNonQueries_, &QCheckBox::toggled, this, &InputPanel::apply);
+    // Return in an unchanged field does not re-run the analysis.
+    const auto applyIfChanged = [this] {
+        if (describeInput(input()) != describeInput(session_->settings().input)) apply();
+    };
+    connect(text_, &QLineEdit::editingFinished, this, applyIfChanged);
+    connect(path_, &QLineEdit::editingFinished, this, applyIfChanged);
+    connect(device_, &QComboBox::currentIndexChanged, this, &InputPanel::apply);
+    connect(mode_, &QComboBox::currentIndexChanged, this, &InputPanel::apply);
+    connect(session_, &Session::settingsChanged, this, &InputPanel::show);
+    show();
+}
+
+void InputPanel::apply() {
+    Session::Settings settings = session_->settings();
+    settings.input = input();
+    settings.device = device_->currentText();
+    settings.mode = mode_->currentText();
+    session_->setSettings(settings);
+}
+
+void InputPanel::show() {
+    const auto& settings = session_->settings();
+    const InputSpec& spec = settings.input;
+    const auto param = [&](const char* key) {
+        const auto it = spec.params.find(key);
+        return it == spec.params.end() ? QString() : QString::fromStdString(it->second);
+    };
+    const QSignalBlocker blockers[] = {QSignalBlocker(kind_), QSignalBlocker(kvPairs_), QSignalBlocker(vocab_),
+                                       QSignalBlocker(powerA_), QSignalBlocker(randomNonQueries_), QSignalBlocker(text_),
+                                       QSignalBlocker(path_), QSignalBlocker(batch_), QSignalBlocker(seqLen_),
+                                       QSignalBlocker(seed_), QSignalBlocker(device_), QSignalBlocker(mode_)};
+    setKind(spec.kind == "task" ? QStringLiteral("mqar") : QString::fromStdString(spec.kind));
+    if (spec.kind == "task") {
+        if (!param("kv_pairs").isEmpty()) kvPairs_->setValue(param("kv_pairs").toInt());
+        vocab_->setValue(param("vocab").isEmpty() ? 0 : param("vocab").toInt());
+        if (!param("power_a").isEmpty()) powerA_->setValue(param("power_a").toDouble());
+        if (!param("random_non_queries").isEmpty()) randomNonQueries_->setChecked(param("random_non_queries") != "0");
+    }
+    if (spec.kind == "text") text_->setText(QString::fromStdString(spec.text));
+    if (spec.kind == "tokens" || spec.kind == "embed") path_->setText(QString::fromStdString(spec.path));
+    batch_->setValue(int(spec.batch));
+    seqLen_->setValue(!param("seq_len").isEmpty() ? param("seq_len").toInt() : int(spec.seqLen));
+    seed_->setValue(int(spec.seed));
+    device_->setCurrentText(settings.device);
+    mode_->setCurrentText(settings.mode);
+    details_->setCurrentIndex(std::min(kind_->currentIndex(), 4));
 }
 
 InputSpec InputPanel::input() const {
@@ -139,50 +182,23 @@ InputSpec InputPanel::input() const {
     return spec;
 }
 
-int64_t InputPanel::expectedLength(int64_t modelSeqLen) const {
-    if (kind_->currentIndex() == 3) return int64_t(text_->text().toUtf8().size());
-    return seqLen_->value() > 0 ? seqLen_->value() : modelSeqLen;
-}
-
-QString InputPanel::device() const { return device_->currentText(); }
-QString InputPanel::mode() const { return mode_->currentText(); }
 void InputPanel::setSequenceLength(int length) { seqLen_->setValue(length); }
 void InputPanel::setBatch(int batch) { batch_->setValue(batch); }
 void InputPanel::setText(const QString& text) {
     text_->setText(text);
-    Q_EMIT changed();
+    apply();
 }
 
 QString InputPanel::setInput(const InputSpec& spec) {
     if (spec.kind == "task" && spec.task != "mqar")
         return tr("input task:%1: the input panel offers the MQAR task only").arg(QString::fromStdString(spec.task));
-    const auto param = [&](const char* key) {
-        const auto it = spec.params.find(key);
-        return it == spec.params.end() ? QString() : QString::fromStdString(it->second);
-    };
     for (const auto& [key, value] : spec.params)
         if (key != "kv_pairs" && key != "vocab" && key != "power_a" && key != "random_non_queries" && key != "seq_len")
             return tr("input task:mqar: the input panel has no parameter \"%1\"").arg(QString::fromStdString(key));
-    {
-        const QSignalBlocker blockers[] = {QSignalBlocker(kind_), QSignalBlocker(kvPairs_), QSignalBlocker(vocab_),
-                                           QSignalBlocker(powerA_), QSignalBlocker(randomNonQueries_), QSignalBlocker(text_),
-                                           QSignalBlocker(path_), QSignalBlocker(batch_), QSignalBlocker(seqLen_),
-                                           QSignalBlocker(seed_)};
-        setKind(spec.kind == "task" ? QStringLiteral("mqar") : QString::fromStdString(spec.kind));
-        if (spec.kind == "task") {
-            if (!param("kv_pairs").isEmpty()) kvPairs_->setValue(param("kv_pairs").toInt());
-            if (!param("vocab").isEmpty()) vocab_->setValue(param("vocab").toInt());
-            if (!param("power_a").isEmpty()) powerA_->setValue(param("power_a").toDouble());
-            if (!param("random_non_queries").isEmpty()) randomNonQueries_->setChecked(param("random_non_queries") != "0");
-        }
-        if (spec.kind == "text") text_->setText(QString::fromStdString(spec.text));
-        if (spec.kind == "tokens" || spec.kind == "embed") path_->setText(QString::fromStdString(spec.path));
-        batch_->setValue(int(spec.batch));
-        seqLen_->setValue(!param("seq_len").isEmpty() ? param("seq_len").toInt() : int(spec.seqLen));
-        seed_->setValue(int(spec.seed));
-    }
-    details_->setCurrentIndex(std::min(kind_->currentIndex(), 4));
-    Q_EMIT changed();
+    Session::Settings settings = session_->settings();
+    settings.input = spec;
+    if (spec.params.count("seq_len")) settings.input.seqLen = std::stoll(spec.params.at("seq_len"));
+    session_->setSettings(settings);
     return QString();
 }
 

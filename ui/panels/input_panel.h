@@ -1,5 +1,6 @@
 // What the model runs on and how it is analysed: input kind and its parameters, batch, length, seed, device
-// and analysis mode.
+// and analysis mode. Bound to a Session: every change becomes the session's settings, and the panel shows the
+// settings the session announces.
 #pragma once
 
 #include "eigenscope/analysis.h"
@@ -15,28 +16,27 @@ class QStackedWidget;
 
 namespace eigenscope::ui {
 
+class Session;
+
 class InputPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit InputPanel(QWidget* parent = nullptr);
+    explicit InputPanel(Session* session, QWidget* parent = nullptr);
 
     InputSpec input() const;
-    QString device() const;
-    QString mode() const;
-    // The sequence length the input will have: the typed text's bytes, the chosen length, or `modelSeqLen`.
-    int64_t expectedLength(int64_t modelSeqLen) const;
     void setSequenceLength(int length);
     void setBatch(int batch);
     void setKind(const QString& kind);  // mqar | randn | impulse | text | tokens | embed
     void setText(const QString& text);
-    // Shows `spec` in the panel and emits changed() once. Returns an error message (nothing changed) for an
-    // input the panel does not offer: tasks other than MQAR.
+    // Makes `spec` the session's input. Returns an error message (nothing changed) for an input the panel does not
+    // offer: tasks other than MQAR.
     QString setInput(const InputSpec& spec);
 
-Q_SIGNALS:
-    void changed();
-
 private:
+    void apply();  // the widgets' values become the session's settings
+    void show();   // the session's settings become the widgets' values
+
+    Session* session_;
     QComboBox* kind_ = nullptr;
     QStackedWidget* details_ = nullptr;
     QSpinBox* kvPairs_ = nullptr;

@@ -1,26 +1,21 @@
 #include "panels/training_panel.h"
 
-#include "eigenscope/model.h"
-#include "eigenscope/train.h"
 #include "plots/plot_widget.h"
+#include "session/session.h"
+#include "session/training_run.h"
 
-#include <QDateTime>
-#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMetaObject>
 #include <QPainter>
 #include <QPainterPath>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -76,7 +71,7 @@ private:
     std::vector<std::pair<int, double>> loss_, accuracy_;
 };
 
-TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     auto* group = new QGroupBox(tr("Training"), this);
@@ -127,21 +122,16 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     pauseButton_->setEnabled(false);
     stopButton_->setEnabled(false);
 
+    auto* run = session_->training();
     connect(startButton_, &QPushButton::clicked, this, &TrainingPanel::start);
-    connect(pauseButton_, &QPushButton::clicked, this, &TrainingPanel::pause);
-    connect(stopButton_, &QPushButton::clicked, this, &TrainingPanel::stop);
+    connect(pauseButton_, &QPushButton::clicked, run, &TrainingRun::pause);
+    connect(stopButton_, &QPushButton::clicked, run, &TrainingRun::stop);
     connect(timeline_, &QSlider::valueChanged, this, &TrainingPanel::showTimeline);
-}
-
-TrainingPanel::~TrainingPanel() {
-    cancel_ = true;
-    if (thread_.joinable()) thread_.join();
-}
-
-void TrainingPanel::setModel(const ModelSpec& spec, const QString& file, const QString& config) {
-    spec_ = spec;
-    file_ = file;
-    config_ = config;
+    connect(run, &TrainingRun::progressed, this, &TrainingPanel::onProgress);
+    connect(run, &TrainingRun::snapshotAdded, this, &TrainingPanel::onSnapshotAdded);
+    connect(run, &TrainingRun::reset, this, &TrainingPanel::rebuild);
+    connect(run, &TrainingRun::stateChanged, this, &TrainingPanel::onStateChanged);
+    connect(run, &TrainingRun::failed, this, [this](const QString& error) { status_->setText(error); });
 }
 
 void TrainingPanel::setTask(const QString& task) { task_->setText(task); }
@@ -149,75 +139,24 @@ void TrainingPanel::setSteps(int steps) { steps_->setValue(steps); }
 void TrainingPanel::setSnapshotEvery(int steps) { snapshotEvery_->setValue(steps); }
 
 void TrainingPanel::start() {
-    if (running_) return;
-    const bool resume = !runFolder_.isEmpty();  // paused: continue the same run
-    if (!resume) {
-        const QString base = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/runs";
-        runFolder_ = base + "/" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz");
-        snapshots_.clear();
-        curves_->clear();
-        timeline_->setRange(0, 0);
-    }
-    launch(resume);
+    const auto& model = session_->model();
+    TrainingRun::Settings settings;
+    settings.task = task_->text();
+    settings.steps = steps_->value();
+    settings.batch = batch_->value();
+    settings.lr = lr_->value();
+    settings.snapshotEvery = snapshotEvery_->value();
+    status_->setText(session_->training()->resumable() ? tr("resuming…") : tr("starting…"));
+    session_->training()->start(model.spec, model.file, model.config, settings);
 }
 
-void TrainingPanel::pause() { cancel_ = true; }
-
-void TrainingPanel::stop() {
-    cancel_ = true;
-    if (!running_) runFolder_.clear();
-    else stopAfterRun_ = true;
-}
-
-void TrainingPanel::launch(bool resume) {
-    if (thread_.joinable()) thread_.join();
-    cancel_ = false;
-    running_ = true;
-    startButton_->setEnabled(false);
-    pauseButton_->setEnabled(true);
-    stopButton_->setEnabled(true);
-    status_->setText(resume ? tr("resuming…") : tr("starting…"));
-    TrainOptions o;
-    o.task = task_->text().toStdString();
-    o.steps = steps_->value();
-    o.batch = batch_->value();
-    o.lr = lr_->value();
-    o.evalEvery = std::max(1, snapshotEvery_->value());
-    o.snapshotEvery = snapshotEvery_->value();
-    o.out = runFolder_.toStdString();
-    o.resume = resume;
-    const ModelSpec spec = spec_;
-    const std::string file = file_.toStdString(), config = config_.toStdString();
-    const int snapshotEvery = snapshotEvery_->value();
-    QPointer<TrainingPanel> self(this);
-    thread_ = std::thread([self, o, spec, file, config, snapshotEvery, this] {
-        QString error;
-        try {
-            Model model = file.empty() ? Model::fromSpec(spec) : Model::open(file, OpenOptions{config});
-            InputSpec probe = parseInputSpec(o.task);
-            probe.batch = 8;
-            probe.seed = 7;
-            AnalysisOptions analysis;
-            analysis.impulseSources = {0};
-            const auto snapshot = [&](int step) {
-                auto result = std::make_shared<const AnalysisResult>(analyze(model, probe, analysis));
-                QMetaObject::invokeMethod(self, [self, step, result] { if (self) self->onSnapshot(step, result); }, Qt::QueuedConnection);
-            };
-            if (!o.resume) snapshot(0);
-            train(model, o,
-                  [&](const TrainProgress& p) {
-                      QMetaObject::invokeMethod(self, [self, p] {
-                          if (self) self->onProgress(int(p.step), int(p.steps), p.loss, p.accuracy, p.stepsPerSecond);
-                      }, Qt::QueuedConnection);
-                      // The same thread trains and analyses, so the snapshot sees the weights of this step.
-                      if (p.step % snapshotEvery == 0 || p.step == p.steps) snapshot(int(p.step));
-                  },
-                  &cancel_);
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(self, [self, error] { if (self) self->onDone(error); }, Qt::QueuedConnection);
-    });
+void TrainingPanel::onStateChanged() {
+    const auto* run = session_->training();
+    startButton_->setEnabled(!run->running());
+    startButton_->setText(run->resumable() ? tr("Resume") : tr("Start"));
+    pauseButton_->setEnabled(run->running());
+    stopButton_->setEnabled(run->running() || run->resumable());
+    if (run->resumable()) status_->setText(status_->text() + tr(" — paused; Resume continues"));
 }
 
 void TrainingPanel::onProgress(int step, int steps, double loss, double accuracy, double rate) {
@@ -229,43 +168,39 @@ void TrainingPanel::onProgress(int step, int steps, double loss, double accuracy
     curves_->add(step, loss, accuracy);
 }
 
-void TrainingPanel::onSnapshot(int step, std::shared_ptr<const AnalysisResult> result) {
+void TrainingPanel::rebuild() {
+    curves_->clear();
+    for (const auto& p : session_->training()->curve()) curves_->add(p.step, p.loss, p.accuracy);
+    const int count = int(session_->training()->snapshots().size());
+    {
+        const QSignalBlocker block(timeline_);
+        timeline_->setRange(0, std::max(0, count - 1));
+        timeline_->setValue(timeline_->maximum());
+    }
+    timeline_->setEnabled(count > 0);
+    timelineLabel_->setText(tr("spectrum: –"));
+    if (count > 0) showTimeline(timeline_->maximum());
+}
+
+void TrainingPanel::onSnapshotAdded() {
     const bool following = timeline_->value() == timeline_->maximum();
-    snapshots_.emplace_back(step, std::move(result));
+    const int count = int(session_->training()->snapshots().size());
     timeline_->setEnabled(true);
     {
         const QSignalBlocker block(timeline_);
-        timeline_->setRange(0, int(snapshots_.size()) - 1);
+        timeline_->setRange(0, count - 1);
         if (following) timeline_->setValue(timeline_->maximum());
     }
     if (following) showTimeline(timeline_->maximum());  // the plots follow the run live
 }
 
 void TrainingPanel::showTimeline(int index) {
-    if (index < 0 || index >= int(snapshots_.size())) return;
-    timelineLabel_->setText(tr("spectrum: step %1").arg(snapshots_[size_t(index)].first));
-    Q_EMIT snapshotChosen(snapshots_[size_t(index)].second, snapshots_.front().second, snapshots_[size_t(index)].first);
-}
-
-void TrainingPanel::onDone(const QString& error) {
-    running_ = false;
-    if (thread_.joinable()) thread_.join();
-    startButton_->setEnabled(true);
-    pauseButton_->setEnabled(false);
-    stopButton_->setEnabled(!runFolder_.isEmpty() && !stopAfterRun_);
-    if (!error.isEmpty()) {
-        status_->setText(error);
-        runFolder_.clear();
-        Q_EMIT failed(error);
-    } else if (cancel_ && !stopAfterRun_) {
-        status_->setText(status_->text() + tr(" — paused; Start resumes"));
-    }
-    if (stopAfterRun_ || !cancel_) {
-        runFolder_.clear();  // the next Start begins a new run
-        stopAfterRun_ = false;
-        stopButton_->setEnabled(false);
-    }
-    Q_EMIT finished();
+    const auto& snapshots = session_->training()->snapshots();
+    if (index < 0 || index >= int(snapshots.size())) return;
+    const auto& chosen = snapshots[size_t(index)];
+    timelineLabel_->setText(tr("spectrum: step %1").arg(chosen.step));
+    session_->showResult(chosen.result, snapshots.front().result, tr("step %1").arg(chosen.step),
+                         tr("step %1").arg(snapshots.front().step));
 }
 
 }  // namespace eigenscope::ui

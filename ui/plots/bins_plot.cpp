@@ -18,6 +18,7 @@ void BinsPlot::setSource(const PlotSource& source) {
     if (source.current) {
         const auto& r = *source.current;
         edges_ = r.binEdges;
+        mode_ = r.mode;
         const size_t nbins = edges_.size() - 1;
         for (size_t l = 0; l < r.layers.size(); ++l)
             if (source.showsLayer(l)) layers_.push_back(int(l));
@@ -57,7 +58,7 @@ void BinsPlot::dataAxes(Axis& x, Axis& y) const {
 
 std::vector<std::pair<double, QString>> BinsPlot::categoryTicks() const {
     std::vector<std::pair<double, QString>> ticks;
-    for (size_t i = 0; i + 1 < edges_.size(); ++i) ticks.emplace_back(double(i), binLabel(edges_, i));
+    for (size_t i = 0; i + 1 < edges_.size(); ++i) ticks.emplace_back(double(i), QString::fromStdString(binLabel(edges_, i, mode_)));
     return ticks;
 }
 
@@ -103,7 +104,7 @@ QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
         const QRectF column = barRect(frame, bar, top_);
         if (pixel.x() < column.left() || pixel.x() > column.right()) continue;
         QString text = tr("layer %1, |λ| in %2\n%3: %4 ± %5 %")
-                           .arg(bar.layer).arg(binLabel(edges_, bar.bin)).arg(source_.currentLabel)
+                           .arg(bar.layer).arg(QString::fromStdString(binLabel(edges_, bar.bin, mode_))).arg(source_.currentLabel)
                            .arg(bar.mean, 0, 'f', 2).arg(bar.std, 0, 'f', 2);
         if (!std::isnan(bar.referenceMean))
             text += tr("\n%1: %2 ± %3 %").arg(source_.referenceLabel).arg(bar.referenceMean, 0, 'f', 2).arg(bar.referenceStd, 0, 'f', 2);

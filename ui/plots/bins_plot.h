@@ -15,13 +15,14 @@ public:
     explicit BinsPlot(QWidget* parent = nullptr);
     void setSource(const PlotSource& source);
     qint64 pointCount() const override { return qint64(bars_.size()); }
+    // The bins as the result's mode delimits them.
+    std::vector<std::pair<double, QString>> categoryTicks() const override;
 
 protected:
     void dataAxes(Axis& x, Axis& y) const override;
     void paintData(QPainter& painter, const Frame& frame) const override;
     std::vector<LegendEntry> legend() const override;
     QString hoverText(const Frame& frame, QPointF pixel) const override;
-    std::vector<std::pair<double, QString>> categoryTicks() const override;
     bool hasData() const override { return !bars_.empty(); }
 
 private:
@@ -36,6 +37,7 @@ private:
 
     PlotSource source_;
     std::vector<double> edges_;
+    std::string mode_;  // paper mode's bins are closed intervals
     std::vector<Bar> bars_;
     std::vector<int> layers_;
     double top_ = 100;

@@ -29,9 +29,4 @@ LayerBins layerBins(const LayerSpectrum& layer, size_t nbins) {
     return out;
 }
 
-QString binLabel(const std::vector<double>& edges, size_t i) {
-    const auto edge = [](double v) { return std::isinf(v) ? QStringLiteral("∞") : QString::number(v, 'g', 3); };
-    return QStringLiteral("[%1,%2)").arg(edge(edges[i]), edge(edges[i + 1]));
-}
-
 }  // namespace eigenscope::ui

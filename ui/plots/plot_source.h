@@ -31,6 +31,4 @@ struct LayerBins {
 };
 LayerBins layerBins(const LayerSpectrum& layer, size_t nbins);
 
-QString binLabel(const std::vector<double>& edges, size_t i);
-
 }  // namespace eigenscope::ui

@@ -100,6 +100,10 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
 std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector<double>& edges, bool closed,
                                    bool phase = false);
 
+// Bin i of `edges` as an interval, e.g. "[0.1,0.5)". In paper mode the bins are closed, as the reference counts them:
+// "[0.1,0.5]", and the last one "(100,∞)".
+std::string binLabel(const std::vector<double>& edges, size_t i, const std::string& mode);
+
 // The difference of two results (b − a) in bin means, per layer and head: (H, nbins) per layer.
 std::vector<std::vector<double>> binMassDifference(const AnalysisResult& a, const AnalysisResult& b);
 

@@ -51,6 +51,8 @@ public:
     const ModelSource& source() const;
     // The same architecture, freshly initialized with the same seed (the paper's "init" model).
     Model freshlyInitialized() const;
+    // Keeps the weights on `device` ("cpu" or "cuda"), so that analyses there do not copy them each time.
+    void moveTo(const std::string& device) const;
 
     struct Impl;
     std::shared_ptr<Impl> impl;

@@ -5,6 +5,7 @@
 
 #include "eigenscope/analysis.h"
 #include "eigenscope/model.h"
+#include "eigenscope/model_spec.h"
 
 #include <atomic>
 #include <cmath>
@@ -68,9 +69,8 @@ struct RunMetricsRow {
 // What a run folder holds, as `train` (CLI or GUI) writes it; a run still in progress reads as far as it got.
 struct RunFolder {
     std::string path;
-    std::string task;      // from run.json
-    int64_t steps = 0;     // the planned steps
-    std::string runJson;   // run.json as written: spec, task, hyperparameters, seed
+    ModelSpec spec;        // from run.json
+    TrainOptions options;  // from run.json: what the run was started with, `out` the folder and `resume` set
     std::vector<RunMetricsRow> metrics;
     std::vector<std::pair<int64_t, std::string>> snapshots;  // (step, snapshots/step-N.npz) by step
     std::string model;     // the latest checkpoint's native model file; "" before the first checkpoint

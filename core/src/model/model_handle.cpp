@@ -1,5 +1,6 @@
 #include "model/model_handle.h"
 
+#include "eigenscope/error.h"
 #include "io/formats/format.h"
 #include "io/formats/native.h"
 #include "model/model_tensors.h"
@@ -31,5 +32,12 @@ const ModelSpec& Model::spec() const { return impl->spec; }
 const ModelSource& Model::source() const { return impl->source; }
 
 Model Model::freshlyInitialized() const { return fromSpec(impl->spec); }
+
+void Model::moveTo(const std::string& device) const {
+    if (device != "cpu" && device != "cuda") throw Error("device \"" + device + "\" is not one of: cpu, cuda");
+    if (device == "cuda" && !torch::cuda::is_available())
+        throw Error("device cuda: this LibTorch build has no CUDA support or no CUDA device is visible");
+    impl->module->to(device == "cuda" ? torch::kCUDA : torch::kCPU);
+}
 
 }  // namespace eigenscope

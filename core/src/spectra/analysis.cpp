@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 namespace eigenscope {
 
@@ -79,6 +80,19 @@ std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector
         }
     }
     return out;
+}
+
+std::string binLabel(const std::vector<double>& edges, size_t i, const std::string& mode) {
+    const auto edge = [](double v) {
+        if (std::isinf(v)) return std::string(v > 0 ? "∞" : "-∞");
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", v);
+        return std::string(text);
+    };
+    const bool closed = mode == "paper", last = i + 2 == edges.size();
+    const double hi = edges[i + 1];
+    return std::string(closed && last ? "(" : "[") + edge(edges[i]) + "," + edge(hi) +
+           (closed && !std::isinf(hi) ? "]" : ")");
 }
 
 std::vector<std::vector<double>> binMassDifference(const AnalysisResult& a, const AnalysisResult& b) {

@@ -271,13 +271,31 @@ RunFolder readRunFolder(const std::string& path) {
     out.path = path;
     if (!fs::is_directory(run)) throw Error(path + ": no such run folder");
     if (!fs::exists(run / "run.json")) throw Error(path + ": not a run folder (no run.json)");
-    out.runJson = readText(run / "run.json");
+    const std::string origin = (run / "run.json").string();
     try {
-        const auto description = nlohmann::json::parse(out.runJson);
-        out.task = description.at("task").get<std::string>();
-        out.steps = description.at("hyperparameters").at("steps").get<int64_t>();
+        const auto description = nlohmann::json::parse(readText(run / "run.json"));
+        out.spec = specFromJson(description.at("spec"), origin);
+        const auto& h = description.at("hyperparameters");
+        TrainOptions& o = out.options;
+        o.task = description.at("task").get<std::string>();
+        o.seed = description.at("seed").get<uint64_t>();
+        o.steps = h.at("steps").get<int64_t>();
+        o.batch = h.at("batch").get<int64_t>();
+        o.lr = h.at("lr").get<double>();
+        o.weightDecay = h.at("weight_decay").get<double>();
+        o.warmup = h.at("warmup").get<int64_t>();
+        o.minLrRatio = h.at("min_lr_ratio").get<double>();
+        o.clip = h.at("clip").get<double>();
+        o.evalEvery = h.at("eval_every").get<int64_t>();
+        o.evalBatches = h.at("eval_batches").get<int64_t>();
+        o.snapshotEvery = h.at("snapshot_every").get<int64_t>();
+        o.checkpointEvery = h.at("checkpoint_every").get<int64_t>();
+        o.targetAccuracy = h.at("target_accuracy").get<double>();
+        o.device = h.at("device").get<std::string>();
+        o.out = path;
+        o.resume = true;
     } catch (const nlohmann::json::exception& e) {
-        throw Error((run / "run.json").string() + ": not the description train writes (" + e.what() + ")");
+        throw Error(origin + ": not the description train writes (" + e.what() + ")");
     }
     std::istringstream lines(fs::exists(run / "metrics.csv") ? readText(run / "metrics.csv") : "");
     std::string line;

@@ -86,6 +86,7 @@ TEST(PaperMode, EigenvaluesComeFromTheLayerOutputWithoutNormOrConv) {
     // Direct: g = exp(−softplus(n + offset)) with n the last H columns of Wvqkn applied to the block output.
     torch::NoGradGuard noGrad;
     auto& module = model.impl->module;
+    module->to(torch::kFloat64);  // analyze() left the model in float32, as it found it
     const auto tokens = tasks::sampleMqar(tasks::mqarConfig(input.params, 6, 8), 2, 0).inputs;
     const auto out = module->blocks()[0]->forward(module->encode(tokens));
     auto params = module->named_parameters();

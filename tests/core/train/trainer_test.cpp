@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -117,8 +118,11 @@ TEST(Trainer, SnapshotsAreHandedOverAsSavedAndTheRunFolderReadsBack) {
     train(model, o, {}, nullptr, [&](int64_t step, std::shared_ptr<const AnalysisResult> r) { handed.emplace_back(step, r); });
     ASSERT_EQ(handed.size(), 3u);
     const RunFolder run = readRunFolder(o.out);
-    EXPECT_EQ(run.task, o.task);
-    EXPECT_EQ(run.steps, 20);
+    EXPECT_EQ(run.options.task, o.task);
+    EXPECT_EQ(run.options.steps, 20);
+    EXPECT_EQ(run.options.snapshotEvery, 10);
+    EXPECT_TRUE(run.options.resume);
+    EXPECT_EQ(specToJson(run.spec), specToJson(model.spec()));
     ASSERT_EQ(run.metrics.size(), 2u);
     EXPECT_EQ(run.metrics[1].step, 20);
     EXPECT_GE(run.metrics[1].evalAccuracy, 0.0);
@@ -146,16 +150,19 @@ TEST(Trainer, EveryTokenPresetTakesTrainingSteps) {
         spec.seqLen = 32;
         if (spec.maxPositions > 0) spec.maxPositions = 32;
         Model model = Model::fromSpec(spec);
-        const auto before = model.impl->module->parameters()[0].clone();
+        std::map<std::string, torch::Tensor> before;
+        for (const auto& p : model.impl->module->named_parameters()) before[p.key()] = p.value().clone();
         TrainOptions o;
         o.task = "task:mqar:seq_len=32,kv_pairs=2,vocab=32";
         o.steps = 2;
         o.batch = 2;
         o.evalBatches = 1;
+        o.weightDecay = 0;  // without it, only a gradient moves a parameter
         o.out = runDir("preset_" + preset.name);
         const auto s = train(model, o);
         EXPECT_TRUE(std::isfinite(s.loss)) << preset.name;
-        EXPECT_FALSE(torch::equal(before, model.impl->module->parameters()[0])) << preset.name << ": no update";
+        for (const auto& p : model.impl->module->named_parameters())
+            EXPECT_FALSE(torch::equal(before.at(p.key()), p.value())) << preset.name << ": " << p.key() << " got no update";
         fs::remove_all(o.out);
     }
 }

@@ -1,0 +1,211 @@
+// The Session without a window: edits and undo, opening, the one worker pattern, and training runs whose timeline
+// holds exactly the snapshots the run saved (also for a folder that core's train() wrote, as the CLI does).
+#include "eigenscope/analysis_export.h"
+#include "eigenscope/presets.h"
+#include "eigenscope/train.h"
+#include "session/session.h"
+#include "session/training_run.h"
+#include "session/worker.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+namespace eigenscope::ui {
+namespace {
+
+bool waitFor(const std::function<bool()>& done, int timeoutMs = 60000) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs) return false;
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    return true;
+}
+
+bool settled(const Session& s) { return s.current() && !s.computing() && !s.loading(); }
+
+TEST(Session, StartsOnTheDemoAndRefusesAnInvalidEditKeepingItsState) {
+    Session session;
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    EXPECT_EQ(session.model().preset, "cpu-paper-mqar-mamba2");
+    const auto before = session.current();
+    QSignalSpy errors(&session, &Session::errorRaised), announced(&session, &Session::modelChanged);
+    ModelSpec bad = session.spec();
+    bad.blocks[0].mixer.options["num_heads"] = 3;
+    EXPECT_FALSE(session.editSpec(bad, "bad heads"));
+    ASSERT_EQ(errors.count(), 1);
+    EXPECT_NE(errors.front().front().toString().indexOf("num_heads"), -1);
+    EXPECT_EQ(announced.count(), 1) << "the editors are told to show the model that stays";
+    EXPECT_EQ(session.undoStack()->count(), 0);
+    EXPECT_EQ(specToJson(session.spec()), specToJson(presetSpec("cpu-paper-mqar-mamba2")));
+    EXPECT_EQ(session.current(), before);
+}
+
+TEST(Session, PresetsAndEditsAreUndoStepsWithTheirPresetName) {
+    Session session;
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    ASSERT_TRUE(session.openModel("preset:cpu-paper-mqar-lru"));
+    EXPECT_EQ(session.model().preset, "cpu-paper-mqar-lru");
+    ModelSpec wider = session.spec();
+    wider.dModel = 32;
+    ASSERT_TRUE(session.editSpec(wider, "d_model = 32"));
+    EXPECT_TRUE(session.model().preset.isEmpty()) << "an edited preset is a custom model";
+    session.undoStack()->undo();
+    EXPECT_EQ(session.model().preset, "cpu-paper-mqar-lru");
+    session.undoStack()->undo();
+    EXPECT_EQ(session.model().preset, "cpu-paper-mqar-mamba2");
+    ASSERT_TRUE(waitFor([&] { return settled(session) && session.current()->layers[0].mixer == "mamba2"; }));
+}
+
+TEST(Session, StaleUntilTheLatestResultIsShown) {
+    Session session;
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    EXPECT_FALSE(session.stale());
+    auto settings = session.settings();
+    settings.input.seqLen = 12000;  // seconds per layer on 2 cores
+    session.setSettings(settings);
+    EXPECT_TRUE(session.stale());
+    QElapsedTimer timer;
+    timer.start();
+    waitFor([&] { return timer.elapsed() > 300; });
+    session.cancel();
+    ASSERT_TRUE(waitFor([&] { return !session.computing(); }));
+    EXPECT_TRUE(session.stale()) << "the plots show the previous input";
+    EXPECT_EQ(session.current()->seqLen, 128);
+    settings.input.seqLen = 32;
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    EXPECT_FALSE(session.stale());
+    EXPECT_EQ(session.current()->seqLen, 32);
+}
+
+TEST(Worker, LatestWinsCancelsWaitingJobsAndCompletesEveryOne) {
+    Worker worker(Worker::Policy::LatestWins);
+    std::atomic<bool> running{false}, release{false};
+    std::vector<std::pair<quint64, bool>> done;  // id, cancelled
+    const auto record = [&](const Worker::Outcome& o) { done.emplace_back(o.id, o.cancelled); };
+    const auto first = worker.submit([&](const Worker::Context&) {
+        running = true;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return std::any(1);
+    }, record);
+    ASSERT_TRUE(waitFor([&] { return bool(running); }));
+    const auto second = worker.submit([](const Worker::Context&) { return std::any(2); }, record);
+    const auto third = worker.submit([](const Worker::Context&) { return std::any(3); }, record);
+    release = true;
+    ASSERT_TRUE(waitFor([&] { return done.size() == 3; }));
+    EXPECT_EQ(done[0], std::make_pair(second, true)) << "replaced while it waited";
+    EXPECT_EQ(done[1], std::make_pair(first, false));
+    EXPECT_EQ(done[2], std::make_pair(third, false));
+}
+
+TEST(Worker, CancelReachesTheRunningJobAndDestructionJoins) {
+    std::vector<Worker::Outcome> done;
+    std::atomic<bool> running{false}, stopped{false};
+    {
+        Worker worker(Worker::Policy::Queue);
+        worker.submit([&](const Worker::Context& c) {
+            running = true;
+            while (!c.cancel) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            throw Cancelled();
+            return std::any();
+        }, [&](const Worker::Outcome& o) { done.push_back(o); });
+        ASSERT_TRUE(waitFor([&] { return bool(running); }));
+        running = false;
+        worker.cancel();
+        ASSERT_TRUE(waitFor([&] { return done.size() == 1; }));
+        EXPECT_TRUE(done[0].cancelled);
+        worker.submit([&](const Worker::Context& c) {
+            running = true;
+            while (!c.cancel) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            stopped = true;
+            return std::any();
+        }, [&](const Worker::Outcome& o) { done.push_back(o); });
+        ASSERT_TRUE(waitFor([&] { return bool(running); }));
+    }
+    EXPECT_TRUE(stopped) << "the destructor cancelled and joined the running job";
+    QApplication::processEvents();
+    EXPECT_EQ(done.size(), 1u) << "no completion after the worker is gone";
+}
+
+void expectSameSnapshots(const std::vector<TrainingRun::Snapshot>& shown, const RunFolder& run) {
+    ASSERT_EQ(shown.size(), run.snapshots.size());
+    for (size_t i = 0; i < shown.size(); ++i) {
+        EXPECT_EQ(shown[i].step, run.snapshots[i].first);
+        const AnalysisResult saved = readAnalysisNpz(run.snapshots[i].second);
+        ASSERT_EQ(saved.layers.size(), shown[i].result->layers.size());
+        for (size_t l = 0; l < saved.layers.size(); ++l) {
+            EXPECT_EQ(saved.layers[l].eig, shown[i].result->layers[l].eig) << "step " << shown[i].step;
+            EXPECT_EQ(saved.layers[l].binsMean, shown[i].result->layers[l].binsMean);
+        }
+    }
+}
+
+TEST(TrainingRun, TheTimelineHoldsTheSnapshotsTheRunSaves) {
+    QTemporaryDir runs;
+    Session session;
+    TrainingRun::Settings settings;
+    settings.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+    settings.steps = 20;
+    settings.batch = 4;
+    settings.snapshotEvery = 10;
+    settings.runsFolder = runs.path();
+    auto* run = session.training();
+    run->start(session.spec(), QString(), QString(), settings);
+    EXPECT_TRUE(run->running());
+    const QString folder = run->folder();
+    ASSERT_TRUE(waitFor([&] { return !run->running(); }));
+    expectSameSnapshots(run->snapshots(), readRunFolder(folder.toStdString()));
+    EXPECT_EQ(run->snapshots().size(), 3u);
+}
+
+TEST(TrainingRun, OpensAFolderWrittenByTrainAsTheCliDoes) {
+    QTemporaryDir dir;
+    const std::string folder = dir.filePath("cli-run").toStdString();
+    Model model = Model::open("preset:cpu-paper-mqar-softmax");
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+    o.steps = 24;
+    o.batch = 4;
+    o.evalEvery = 8;
+    o.snapshotEvery = 8;
+    o.out = folder;
+    std::atomic<bool> cancel{false};
+    int steps = 0;
+    train(model, o, [&](const TrainProgress&) { cancel = ++steps == 16; }, &cancel);  // stopped at step 16
+
+    Session session;
+    auto* run = session.training();
+    QSignalSpy reset(run, &TrainingRun::reset);
+    run->open(QString::fromStdString(folder));
+    ASSERT_TRUE(waitFor([&] { return reset.count() == 1; }));
+    const RunFolder saved = readRunFolder(folder);
+    expectSameSnapshots(run->snapshots(), saved);
+    EXPECT_EQ(run->snapshots().size(), 3u) << "steps 0, 8 and 16";
+    ASSERT_EQ(run->curve().size(), saved.metrics.size());
+    EXPECT_EQ(run->curve().back().step, 16);
+    EXPECT_TRUE(run->resumable()) << "an unfinished run continues where it stopped";
+
+    run->start(session.spec(), QString(), QString(), {});
+    ASSERT_TRUE(waitFor([&] { return !run->running(); }));
+    EXPECT_EQ(readRunFolder(folder).metrics.back().step, 24);
+    EXPECT_EQ(run->snapshots().back().step, 24);
+
+    QSignalSpy failed(run, &TrainingRun::failed);
+    run->open(dir.filePath("no-such-run"));
+    ASSERT_TRUE(waitFor([&] { return failed.count() == 1; }));
+    EXPECT_NE(failed.front().front().toString().indexOf("no-such-run"), -1);
+}
+
+}  // namespace
+}  // namespace eigenscope::ui

@@ -1,0 +1,132 @@
+#include "session/training_run.h"
+
+#include "eigenscope/analysis_export.h"
+#include "eigenscope/model.h"
+#include "eigenscope/train.h"
+#include "session/worker.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QMetaObject>
+#include <QStandardPaths>
+
+#include <cmath>
+
+namespace eigenscope::ui {
+
+namespace {
+
+struct OpenedRun {
+    RunFolder run;
+    std::vector<TrainingRun::Snapshot> snapshots;
+};
+
+}  // namespace
+
+TrainingRun::TrainingRun(QObject* parent) : QObject(parent), worker_(std::make_unique<Worker>(Worker::Policy::Queue)) {}
+
+TrainingRun::~TrainingRun() = default;
+
+void TrainingRun::start(const ModelSpec& spec, const QString& file, const QString& config, const Settings& settings) {
+    if (running_) return;
+    if (resumable()) {
+        runOptions_.resume = true;
+        return launch(runSpec_, QString(), QString(), runOptions_);
+    }
+    const QString base = settings.runsFolder.isEmpty()
+                             ? QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/runs"
+                             : settings.runsFolder;
+    folder_ = base + "/" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz");
+    snapshots_.clear();
+    curve_.clear();
+    Q_EMIT reset();
+    TrainOptions o;
+    o.task = settings.task.toStdString();
+    o.steps = settings.steps;
+    o.batch = settings.batch;
+    o.lr = settings.lr;
+    o.evalEvery = std::max(1, settings.snapshotEvery);
+    o.snapshotEvery = settings.snapshotEvery;
+    o.out = folder_.toStdString();
+    launch(spec, file, config, o);
+}
+
+void TrainingRun::launch(const ModelSpec& spec, const QString& file, const QString& config, const TrainOptions& o) {
+    running_ = true;
+    stopRequested_ = false;
+    runSpec_ = spec;
+    runOptions_ = o;
+    Q_EMIT stateChanged();
+    const std::string weights = file.endsWith(".json", Qt::CaseInsensitive) ? std::string() : file.toStdString();
+    worker_->submit(
+        [this, o, spec, weights, config = config.toStdString()](const Worker::Context& context) {
+            QDir().mkpath(QString::fromStdString(o.out));
+            Model model = weights.empty() ? Model::fromSpec(spec) : Model::open(weights, OpenOptions{config});
+            const auto progress = [this](const TrainProgress& p) {
+                QMetaObject::invokeMethod(this, [this, p] {
+                    curve_.push_back({int(p.step), p.loss, p.accuracy});
+                    Q_EMIT progressed(int(p.step), int(p.steps), p.loss, p.accuracy, p.stepsPerSecond);
+                }, Qt::QueuedConnection);
+            };
+            const auto snapshot = [this](int64_t step, std::shared_ptr<const AnalysisResult> result) {
+                QMetaObject::invokeMethod(this, [this, step, result] {
+                    snapshots_.push_back({int(step), result});
+                    Q_EMIT snapshotAdded();
+                }, Qt::QueuedConnection);
+            };
+            return train(model, o, progress, &context.cancel, snapshot);
+        },
+        [this](const Worker::Outcome& outcome) {
+            running_ = false;
+            const bool paused = outcome.cancelled && !stopRequested_ && outcome.error.isEmpty();
+            if (!paused) folder_.clear();  // finished, stopped or failed: the next start begins a new run
+            if (!outcome.error.isEmpty()) Q_EMIT failed(outcome.error);
+            Q_EMIT stateChanged();
+            Q_EMIT finished();
+        });
+}
+
+void TrainingRun::pause() {
+    if (running_) worker_->cancel();
+}
+
+void TrainingRun::stop() {
+    if (running_) {
+        stopRequested_ = true;
+        worker_->cancel();
+    } else {
+        folder_.clear();
+        Q_EMIT stateChanged();
+    }
+}
+
+void TrainingRun::open(const QString& folder) {
+    if (running_) return Q_EMIT failed(tr("%1: a run is training; pause or stop it first").arg(folder));
+    worker_->submit(
+        [folder](const Worker::Context& context) {
+            OpenedRun out;
+            out.run = readRunFolder(folder.toStdString());
+            for (const auto& [step, path] : out.run.snapshots) {
+                if (context.cancel) throw Cancelled();
+                out.snapshots.push_back({int(step), std::make_shared<const AnalysisResult>(readAnalysisNpz(path))});
+            }
+            return out;
+        },
+        [this, folder](const Worker::Outcome& outcome) {
+            if (!outcome.error.isEmpty()) return Q_EMIT failed(outcome.error);
+            if (outcome.cancelled) return;
+            const auto opened = std::any_cast<OpenedRun>(outcome.value);
+            snapshots_ = opened.snapshots;
+            curve_.clear();
+            for (const auto& row : opened.run.metrics) curve_.push_back({int(row.step), row.trainLoss, row.evalAccuracy});
+            const bool unfinished = !opened.run.metrics.empty() && opened.run.metrics.back().step < opened.run.options.steps &&
+                                    !opened.run.model.empty();
+            folder_ = unfinished ? folder : QString();
+            runSpec_ = opened.run.spec;
+            runOptions_ = opened.run.options;
+            Q_EMIT reset();
+            Q_EMIT stateChanged();
+        });
+}
+
+}  // namespace eigenscope::ui

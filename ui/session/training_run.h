@@ -1,0 +1,77 @@
+// A training run from the window: started on the session's model, paused (a checkpoint; start resumes), stopped,
+// or opened from any run folder (`eigenscope-cli train` writes the same ones). It runs core's train() on a Worker of
+// its own; the spectrum snapshots it keeps are the very analyses the run writes to disk.
+#pragma once
+
+#include "eigenscope/analysis.h"
+#include "eigenscope/model_spec.h"
+#include "eigenscope/train.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace eigenscope::ui {
+
+class Worker;
+
+class TrainingRun : public QObject {
+    Q_OBJECT
+public:
+    struct Settings {
+        QString task = QStringLiteral("task:mqar:seq_len=64,kv_pairs=4,vocab=64");
+        int steps = 1000;
+        int batch = 32;
+        double lr = 3e-3;
+        int snapshotEvery = 100;
+        QString runsFolder;  // where new runs are created; empty: the application's data folder
+    };
+    struct Snapshot {
+        int step;
+        std::shared_ptr<const AnalysisResult> result;
+    };
+    struct Point {
+        int step;
+        double loss, accuracy;  // NaN when the step has none
+    };
+
+    explicit TrainingRun(QObject* parent = nullptr);
+    ~TrainingRun() override;
+
+    // Starts a new run of the model (`file` empty: fresh weights from `spec`), or resumes the paused one.
+    void start(const ModelSpec& spec, const QString& file, const QString& config, const Settings& settings);
+    void pause();  // stops after the current step with a checkpoint; start() resumes
+    void stop();   // ends the run; the next start() begins a new one
+    // Reads a run folder off the GUI thread: its curves and snapshots replace the shown ones; an unfinished run can
+    // be resumed with start().
+    void open(const QString& folder);
+
+    bool running() const { return running_; }
+    bool resumable() const { return !folder_.isEmpty() && !running_; }
+    QString folder() const { return folder_; }
+    const std::vector<Snapshot>& snapshots() const { return snapshots_; }
+    const std::vector<Point>& curve() const { return curve_; }
+
+Q_SIGNALS:
+    void progressed(int step, int steps, double loss, double accuracy, double stepsPerSecond);
+    void snapshotAdded();
+    void reset();         // curves and snapshots were replaced (a new run, or an opened folder)
+    void stateChanged();  // running, paused, finished
+    void failed(const QString& message);
+    void finished();      // the run ended, paused or stopped
+
+private:
+    void launch(const ModelSpec& spec, const QString& file, const QString& config, const TrainOptions& options);
+
+    std::unique_ptr<Worker> worker_;
+    bool running_ = false, stopRequested_ = false;
+    QString folder_;
+    ModelSpec runSpec_;        // what the run trains and how, for resuming it
+    TrainOptions runOptions_;
+    std::vector<Snapshot> snapshots_;
+    std::vector<Point> curve_;
+};
+
+}  // namespace eigenscope::ui

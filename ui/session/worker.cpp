@@ -1,0 +1,108 @@
+#include "session/worker.h"
+
+#include "eigenscope/analysis.h"
+
+#include <QMetaObject>
+
+namespace eigenscope::ui {
+
+Worker::Worker(Policy policy, QObject* parent) : QObject(parent), policy_(policy), thread_([this] { loop(); }) {}
+
+Worker::~Worker() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        waiting_.clear();
+        cancel_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+quint64 Worker::submit(Job job, Done done) {
+    quint64 id;
+    {
+        std::lock_guard lock(mutex_);
+        id = nextId_++;
+        if (policy_ == Policy::LatestWins)
+            while (!waiting_.empty()) {
+                Outcome dropped;
+                dropped.id = waiting_.front().id;
+                dropped.cancelled = true;
+                complete(std::move(waiting_.front()), dropped);
+                waiting_.pop_front();
+            }
+        waiting_.push_back({id, std::move(job), std::move(done), std::chrono::steady_clock::now()});
+    }
+    wake_.notify_all();
+    return id;
+}
+
+void Worker::cancel() {
+    std::lock_guard lock(mutex_);
+    for (auto& task : waiting_) {
+        Outcome dropped;
+        dropped.id = task.id;
+        dropped.cancelled = true;
+        complete(std::move(task), dropped);
+    }
+    waiting_.clear();
+    if (running_) cancel_ = true;
+}
+
+bool Worker::busy() const {
+    std::lock_guard lock(mutex_);
+    return running_ || !waiting_.empty();
+}
+
+void Worker::complete(Task task, Outcome outcome) {
+    outcome.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - task.submitted).count();
+    // Queued to this object's thread: Qt drops the call if the Worker is destroyed first.
+    QMetaObject::invokeMethod(
+        this,
+        [this, done = std::move(task.done), outcome = std::move(outcome)] {
+            if (done) done(outcome);
+            if (!busy()) Q_EMIT idle();
+        },
+        Qt::QueuedConnection);
+}
+
+void Worker::loop() {
+    for (;;) {
+        Task task;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+            if (stopping_) return;
+            task = std::move(waiting_.front());
+            waiting_.pop_front();
+            running_ = true;
+            cancel_ = false;
+        }
+        const quint64 id = task.id;
+        QMetaObject::invokeMethod(this, [this, id] { Q_EMIT started(id); }, Qt::QueuedConnection);
+        const Context context{id, cancel_, [this, id](double fraction, const std::string& stage) {
+                                  QMetaObject::invokeMethod(
+                                      this, [this, id, fraction, text = QString::fromStdString(stage)] {
+                                          Q_EMIT progress(id, fraction, text);
+                                      },
+                                      Qt::QueuedConnection);
+                              }};
+        Outcome outcome;
+        outcome.id = id;
+        try {
+            outcome.value = task.job(context);
+            outcome.cancelled = cancel_;
+        } catch (const Cancelled&) {
+            outcome.cancelled = true;
+        } catch (const std::exception& e) {
+            outcome.error = QString::fromStdString(e.what());
+        }
+        std::lock_guard lock(mutex_);
+        running_ = false;
+        if (stopping_) return;
+        complete(std::move(task), std::move(outcome));
+    }
+}
+
+}  // namespace eigenscope::ui

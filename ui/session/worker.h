@@ -1,0 +1,75 @@
+// The one way the GUI runs core work off its thread: a Worker owns one thread and runs jobs on it one at a time.
+// A job gets a cancellation flag and a progress callback; its completion runs on the thread that owns the Worker
+// (the GUI thread), and is dropped if the Worker is gone by then. With LatestWins, a job submitted while another one
+// waits replaces it (the replaced one completes as cancelled), so slider drags coalesce. Destroying a Worker cancels
+// its running job and joins the thread; no thread outlives its Worker.
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <any>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace eigenscope::ui {
+
+class Worker : public QObject {
+    Q_OBJECT
+public:
+    enum class Policy { Queue, LatestWins };
+    struct Context {
+        quint64 id;
+        const std::atomic<bool>& cancel;
+        std::function<void(double fraction, const std::string& stage)> progress;
+    };
+    using Job = std::function<std::any(const Context&)>;
+    struct Outcome {
+        quint64 id = 0;
+        std::any value;        // what the job returned
+        QString error;         // the job threw: its message
+        bool cancelled = false;
+        double latencyMs = 0;  // from submit to the end of the job
+    };
+    using Done = std::function<void(const Outcome&)>;
+
+    explicit Worker(Policy policy, QObject* parent = nullptr);
+    ~Worker() override;
+
+    quint64 submit(Job job, Done done);
+    // Stops the running job (through its flag) and drops the waiting ones; all complete as cancelled.
+    void cancel();
+    bool busy() const;
+
+Q_SIGNALS:
+    void started(quint64 id);
+    void progress(quint64 id, double fraction, const QString& stage);
+    void idle();  // after a completion, when nothing runs or waits
+
+private:
+    struct Task {
+        quint64 id;
+        Job job;
+        Done done;
+        std::chrono::steady_clock::time_point submitted;
+    };
+    void loop();
+    void complete(Task task, Outcome outcome);
+
+    const Policy policy_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Task> waiting_;
+    bool running_ = false, stopping_ = false;
+    quint64 nextId_ = 1;
+    std::atomic<bool> cancel_{false};
+    std::thread thread_;
+};
+
+}  // namespace eigenscope::ui
