@@ -1,10 +1,20 @@
+#include "eigenscope/analysis.h"
+#include "eigenscope/model.h"
 #include "plots/bins_plot.h"
+#include "plots/clipping.h"
+#include "plots/decay_plot.h"
 #include "plots/eigen_plot.h"
+#include "plots/impulse_plot.h"
 #include "plots/plot_source.h"
 #include "plots/plot_widget.h"
 
+#include <QBuffer>
 #include <QImage>
 #include <QPainter>
+#include <QRegularExpression>
+#include <QSvgGenerator>
+#include <QTransform>
+#include <QXmlStreamReader>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +163,110 @@ TEST(BinsPlotTest, ReferenceNeedsMatchingLayers) {
     BinsPlot plot;
     plot.setSource(source);
     EXPECT_EQ(plot.pointCount(), 3);  // one bar per bin of the single layer
+}
+
+// Every point of every non-text primitive an SVG holds (paths, polylines, lines, rects, images, circles), with the
+// transforms of its groups applied; the rectangle `background` (the figure's own) is left out.
+std::vector<QPointF> svgPoints(const QByteArray& svg, const QRectF& background) {
+    std::vector<QPointF> out;
+    std::vector<QTransform> stack{QTransform()};
+    const QRegularExpression number(QStringLiteral("-?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?"));
+    const auto numbers = [&](const QString& text) {
+        std::vector<double> values;
+        for (auto it = number.globalMatch(text); it.hasNext();) values.push_back(it.next().captured().toDouble());
+        return values;
+    };
+    QXmlStreamReader xml(svg);
+    while (!xml.atEnd()) {
+        const auto token = xml.readNext();
+        if (token == QXmlStreamReader::EndElement && xml.name() == QLatin1String("g")) stack.pop_back();
+        if (token != QXmlStreamReader::StartElement) continue;
+        const auto a = xml.attributes();
+        const QTransform& t = stack.back();
+        const auto attr = [&](const char* name) { return a.value(QLatin1String(name)).toDouble(); };
+        if (xml.name() == QLatin1String("g")) {
+            QTransform local;
+            if (a.hasAttribute(QLatin1String("transform"))) {
+                const auto m = numbers(a.value(QLatin1String("transform")).toString());
+                if (m.size() == 6) local = QTransform(m[0], m[1], m[2], m[3], m[4], m[5]);
+            }
+            stack.push_back(local * t);
+        } else if (xml.name() == QLatin1String("path") || xml.name() == QLatin1String("polyline")) {
+            const auto v = numbers(a.value(QLatin1String(xml.name() == QLatin1String("path") ? "d" : "points")).toString());
+            for (size_t i = 0; i + 1 < v.size(); i += 2) out.push_back(t.map(QPointF(v[i], v[i + 1])));
+        } else if (xml.name() == QLatin1String("rect") || xml.name() == QLatin1String("image")) {
+            const QRectF r = t.mapRect(QRectF(attr("x"), attr("y"), attr("width"), attr("height")));
+            if (r != background)
+                for (const QPointF& p : {r.topLeft(), r.bottomRight()}) out.push_back(p);
+        } else if (xml.name() == QLatin1String("line")) {
+            out.push_back(t.map(QPointF(attr("x1"), attr("y1"))));
+            out.push_back(t.map(QPointF(attr("x2"), attr("y2"))));
+        } else if (xml.name() == QLatin1String("circle") || xml.name() == QLatin1String("ellipse")) {
+            const double rx = a.hasAttribute(QLatin1String("r")) ? attr("r") : attr("rx");
+            const double ry = a.hasAttribute(QLatin1String("r")) ? attr("r") : attr("ry");
+            out.push_back(t.map(QPointF(attr("cx") - rx, attr("cy") - ry)));
+            out.push_back(t.map(QPointF(attr("cx") + rx, attr("cy") + ry)));
+        }
+    }
+    return out;
+}
+
+// Qt's SVG generator ignores clipping: every plot clips its own geometry, so zoomed in until its data runs far
+// past the axes, no primitive of an SVG export leaves the plot's data rectangle.
+TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
+    InputSpec input = parseInputSpec("task:mqar:seq_len=32,kv_pairs=2,vocab=64");
+    input.batch = 2;
+    AnalysisOptions options;
+    options.impulseSources = {0};
+    const auto model = Model::open("preset:cpu-paper-mqar-mamba2");
+    PlotSource source;
+    source.current = std::make_shared<AnalysisResult>(analyze(model, input, options));
+    source.reference = std::make_shared<AnalysisResult>(analyze(model.freshlyInitialized(), input, options));
+    source.referenceLabel = QStringLiteral("init");
+    EigenPlot eigen;
+    BinsPlot bins;
+    ImpulsePlot impulse;
+    DecayPlot decay;
+    eigen.setSource(source);
+    bins.setSource(source);
+    impulse.setSource(source);
+    decay.setSource(source);
+    const std::vector<std::pair<PlotWidget*, std::pair<Axis, Axis>>> zoomed = {
+        {&eigen, {Axis{0.6, 0.9, false, {}}, Axis{-0.1, 0.1, false, {}}}},
+        {&bins, {Axis{1.5, 3.5, false, {}}, Axis{10, 30, false, {}}}},
+        {&impulse, {Axis{2, 10, false, {}}, Axis{1e-3, 1e-1, true, {}}}},
+        {&decay, {Axis{3, 12, false, {}}, Axis{1e-3, 0.3, true, {}}}}};
+    for (const auto& [plot, view] : zoomed) {
+        plot->setView(view.first, view.second);
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        QSvgGenerator svg;
+        svg.setOutputDevice(&buffer);
+        svg.setSize(QSize(640, 460));
+        svg.setViewBox(QRect(0, 0, 640, 460));
+        {
+            QPainter painter(&svg);
+            plot->render(painter, QRectF(0, 0, 640, 460));
+        }
+        const QRectF frame = plot->lastFrame().rect.adjusted(-1.5, -1.5, 1.5, 1.5);
+        const auto points = svgPoints(buffer.data(), QRectF(0, 0, 640, 460));
+        EXPECT_GT(points.size(), 20u) << plot->title().toStdString();
+        int outside = 0;
+        for (const QPointF& p : points) outside += !frame.contains(p);
+        EXPECT_EQ(outside, 0) << plot->title().toStdString() << ": " << outside << " of " << points.size()
+                              << " points outside the frame";
+    }
+}
+
+TEST(Clipping, PolylinesAndPointsAreCutAtTheRectangle) {
+    const QRectF rect(0, 0, 10, 10);
+    const auto pieces = clip::polyline(QPolygonF{{-5, 5}, {5, 5}, {5, 15}, {8, 5}, {20, 5}}, rect);
+    ASSERT_EQ(pieces.size(), 2u);
+    EXPECT_EQ(pieces[0], (QPolygonF{{0, 5}, {5, 5}, {5, 10}}));
+    EXPECT_EQ(pieces[1].front(), QPointF(6.5, 10));
+    EXPECT_EQ(pieces[1].back(), QPointF(10, 5));
+    EXPECT_TRUE(clip::polyline(QPolygonF{{-5, -5}, {-1, 20}}, rect).empty());
+    EXPECT_EQ(clip::points(QPolygonF{{1, 1}, {11, 1}, {10, 10}}, rect).size(), 2);
 }
 
 }  // namespace

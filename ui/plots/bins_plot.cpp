@@ -1,5 +1,7 @@
 #include "plots/bins_plot.h"
 
+#include "plots/clipping.h"
+
 #include <QPainter>
 
 #include <algorithm>
@@ -71,22 +73,22 @@ QRectF BinsPlot::barRect(const Frame& frame, const Bar& bar, double value) const
 void BinsPlot::paintData(QPainter& painter, const Frame& frame) const {
     for (const auto& bar : bars_) {
         const QColor colour = categoricalColour(bar.layer);
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(colour);
-        painter.drawRect(barRect(frame, bar, bar.mean));
+        clip::fillRect(painter, barRect(frame, bar, bar.mean), colour, frame.rect);
         if (!std::isnan(bar.referenceMean)) {
             painter.setBrush(Qt::NoBrush);
             painter.setPen(QPen(Qt::black, 1.4, Qt::DashLine));
-            painter.drawRect(barRect(frame, bar, bar.referenceMean));
+            const QRectF r = barRect(frame, bar, bar.referenceMean).normalized();
+            clip::drawPolyline(painter, QPolygonF{r.bottomLeft(), r.topLeft(), r.topRight(), r.bottomRight(), r.bottomLeft()},
+                               frame.rect);
         }
         if (bar.std > 0) {
             const double x = frame.toPixelX(bar.centre);
             const double lo = frame.toPixelY(std::max(0.0, bar.mean - bar.std)), hi = frame.toPixelY(bar.mean + bar.std);
             const double cap = std::min(6.0, 0.25 * (frame.toPixelX(bar.width) - frame.toPixelX(0)));
             painter.setPen(QPen(colour.darker(170), 1.2));
-            painter.drawLine(QPointF(x, lo), QPointF(x, hi));
-            painter.drawLine(QPointF(x - cap, lo), QPointF(x + cap, lo));
-            painter.drawLine(QPointF(x - cap, hi), QPointF(x + cap, hi));
+            clip::drawLine(painter, QPointF(x, lo), QPointF(x, hi), frame.rect);
+            clip::drawLine(painter, QPointF(x - cap, lo), QPointF(x + cap, lo), frame.rect);
+            clip::drawLine(painter, QPointF(x - cap, hi), QPointF(x + cap, hi), frame.rect);
         }
     }
 }

@@ -1,7 +1,8 @@
 #include "plots/curve_plot.h"
 
+#include "plots/clipping.h"
+
 #include <QPainter>
-#include <QPainterPath>
 
 #include <algorithm>
 #include <cmath>
@@ -73,35 +74,32 @@ void CurvePlot::paintData(QPainter& painter, const Frame& frame) const {
     if (!std::isnan(horizontalLine_)) {
         painter.setPen(QPen(QColor(120, 120, 120), 1, Qt::DotLine));
         const double py = frame.toPixelY(horizontalLine_);
-        painter.drawLine(QPointF(frame.rect.left(), py), QPointF(frame.rect.right(), py));
+        clip::drawLine(painter, QPointF(frame.rect.left(), py), QPointF(frame.rect.right(), py), frame.rect);
     }
     painter.setBrush(Qt::NoBrush);
     for (const auto& c : curves_) {
         QPen pen(c.colour, 1.6);
         if (c.dashed) pen.setStyle(Qt::DashLine);
         painter.setPen(pen);
-        QPainterPath path;
-        bool open = false;
-        for (size_t k = 0; k < c.y.size(); ++k) {
-            const double v = c.y[k];
-            if (!(v > 0) || !std::isfinite(v)) {
-                open = false;
-                continue;
+        QPolygonF run;  // a stretch of positive, finite values; a log axis cannot show the others
+        for (size_t k = 0; k <= c.y.size(); ++k) {
+            const bool shown = k < c.y.size() && c.y[k] > 0 && std::isfinite(c.y[k]);
+            if (shown) run.append(frame.toPixel(double(k), c.y[k]));
+            if (!shown && !run.isEmpty()) {
+                clip::drawPolyline(painter, run, frame.rect);
+                run.clear();
             }
-            const QPointF p = frame.toPixel(double(k), v);
-            if (open) path.lineTo(p);
-            else path.moveTo(p);
-            open = true;
         }
-        painter.drawPath(path);
     }
     for (const auto& m : markers_) {
         const double px = frame.toPixelX(m.x);
         painter.setPen(QPen(m.colour, 1, Qt::DashLine));
-        painter.drawLine(QPointF(px, frame.rect.top()), QPointF(px, frame.rect.bottom()));
+        clip::drawLine(painter, QPointF(px, frame.rect.top()), QPointF(px, frame.rect.bottom()), frame.rect);
+        const QPointF centre = frame.toPixel(m.x, m.y);
+        if (!frame.rect.adjusted(4, 4, -4, -4).contains(centre)) continue;
         painter.setPen(QPen(m.colour.darker(130), 1));
         painter.setBrush(m.colour);
-        painter.drawEllipse(frame.toPixel(m.x, m.y), 4, 4);
+        painter.drawEllipse(centre, 4, 4);
     }
 }
 

@@ -1,5 +1,7 @@
 #include "plots/eigen_plot.h"
 
+#include "plots/clipping.h"
+
 #include <QImage>
 #include <QPaintEngine>
 #include <QPainter>
@@ -95,10 +97,10 @@ void EigenPlot::paintData(QPainter& painter, const Frame& frame) const {
     const double radiusX = frame.toPixelX(1) - origin.x(), radiusY = origin.y() - frame.toPixelY(1);
     painter.setPen(QPen(QColor(90, 90, 90), 0, Qt::DashLine));
     painter.setBrush(Qt::NoBrush);
-    painter.drawEllipse(origin, radiusX, radiusY);
+    clip::drawEllipse(painter, origin, radiusX, radiusY, frame.rect);
     painter.setPen(QPen(QColor(200, 200, 200), 0));
-    painter.drawLine(QPointF(frame.rect.left(), origin.y()), QPointF(frame.rect.right(), origin.y()));
-    painter.drawLine(QPointF(origin.x(), frame.rect.top()), QPointF(origin.x(), frame.rect.bottom()));
+    clip::drawLine(painter, QPointF(frame.rect.left(), origin.y()), QPointF(frame.rect.right(), origin.y()), frame.rect);
+    clip::drawLine(painter, QPointF(origin.x(), frame.rect.top()), QPointF(origin.x(), frame.rect.bottom()), frame.rect);
 
     if (densityMode()) {
         paintDensity(painter, frame);
@@ -116,7 +118,8 @@ void EigenPlot::paintData(QPainter& painter, const Frame& frame) const {
             buckets[k].append(frame.toPixel(p.re, p.im));
             if (!colours.count(k)) colours[k] = colour(p);
         }
-        for (auto& [k, polygon] : buckets) {
+        for (auto& [k, all] : buckets) {
+            const QPolygonF polygon = clip::points(all, frame.rect);
             if (!raster) {
                 painter.setPen(QPen(colours[k], width, Qt::SolidLine, Qt::RoundCap));
                 painter.drawPoints(polygon);

@@ -1,5 +1,7 @@
 #include "plots/impulse_plot.h"
 
+#include "plots/clipping.h"
+
 #include <QPainter>
 
 #include <algorithm>
@@ -99,7 +101,7 @@ void ImpulsePlot::paintData(QPainter& painter, const Frame& frame) const {
         return;
     }
     const QRectF target(frame.toPixel(0, double(mapSize_)), frame.toPixel(double(mapSize_), 0));
-    painter.drawImage(target, map_);
+    clip::drawImage(painter, target, map_, frame.rect);
     // The colour bar lies outside the clip of the data area; draw it unclipped.
     painter.save();
     painter.setClipping(false);

@@ -127,6 +127,11 @@ void PlotWidget::resetView() {
     update();
 }
 
+void PlotWidget::setView(const Axis& x, const Axis& y) {
+    view_ = std::make_pair(x, y);
+    update();
+}
+
 Frame PlotWidget::frameFor(const QRectF& target, const QFontMetricsF& metrics) const {
     Frame frame;
     if (view_) {
@@ -187,6 +192,7 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
     const double tickWidth = frame.rect.width() / double(std::max<size_t>(xTicks.size(), 1));
     for (const auto& [v, text] : xTicks) {
         const double px = frame.toPixelX(v);
+        if (px < frame.rect.left() - 0.5 || px > frame.rect.right() + 0.5) continue;  // a category zoomed out of view
         painter.setPen(gridPen);
         painter.drawLine(QPointF(px, frame.rect.top()), QPointF(px, frame.rect.bottom()));
         painter.setPen(axisPen);

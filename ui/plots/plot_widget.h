@@ -53,6 +53,10 @@ public:
     // Number of data points the last replace holds.
     virtual qint64 pointCount() const { return 0; }
     void resetView();
+    // Shows the axes' ranges instead of the data's (zoom and pan do the same).
+    void setView(const Axis& x, const Axis& y);
+    // The data rectangle and axes of the last render.
+    const Frame& lastFrame() const { return lastFrame_; }
     void setLegendVisible(bool visible);
     bool legendVisible() const { return legendVisible_; }
 
