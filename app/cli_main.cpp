@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
     eigenscope::tuneAllocator();
     CLI::App app{"eigenscope: spectral analysis of sequence models (DSF eigenvalues)", "eigenscope-cli"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "eigenscope 0.1.0");
+    app.set_version_flag("--version", "eigenscope " EIGENSCOPE_VERSION);
 
     app.add_subcommand("presets", "List the built-in model presets")->callback(printPresets);
     app.add_subcommand("mixers", "List the sequence mixers and their options")->callback(printMixers);

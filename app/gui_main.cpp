@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName("eigenscope");
     QApplication::setApplicationName("eigenscope");
-    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setApplicationVersion(QStringLiteral(EIGENSCOPE_VERSION));
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Spectral analysis of sequence models: eigenvalues of Λ_t per layer and head.");

@@ -14,11 +14,16 @@
 #include "session/session.h"
 #include "session/training_run.h"
 
+#include <QAbstractSlider>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDialog>
+#include <QDir>
+#include <QFile>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -32,11 +37,13 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyleFactory>
+#include <QTextBrowser>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -45,6 +52,31 @@ namespace eigenscope::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
+
+// Where file dialogs open: the folder last used, or the home folder.
+QString lastDirectory() { return QSettings().value("lastDirectory", QDir::homePath()).toString(); }
+
+// The side panel's spin boxes, sliders and combo boxes take the wheel only when focused; otherwise the wheel scrolls
+// the panel, so scrolling through the options never changes one.
+class WheelGuard : public QObject {
+public:
+    WheelGuard(QScrollArea* area, QObject* parent) : QObject(parent), area_(area) {}
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() != QEvent::Wheel) return false;
+        auto* widget = qobject_cast<QWidget*>(watched);
+        if (!widget || widget->hasFocus() || !area_->widget() || !area_->widget()->isAncestorOf(widget)) return false;
+        if (!qobject_cast<QAbstractSpinBox*>(widget) && !qobject_cast<QAbstractSlider*>(widget) &&
+            !qobject_cast<QComboBox*>(widget))
+            return false;
+        QCoreApplication::sendEvent(area_->verticalScrollBar(), event);
+        return true;
+    }
+
+private:
+    QScrollArea* area_;
+};
 
 QString describeShort(const ModelSpec& spec) {
     return QStringLiteral("%1 (d=%2, %3 layers)")
@@ -73,6 +105,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
     scroll->setWidget(side);
     scroll->setWidgetResizable(true);
     scroll->setMinimumWidth(340);
+    qApp->installEventFilter(new WheelGuard(scroll, this));
 
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -112,6 +145,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Sess
         progress_->setVisible(session_->computing());
         cancelButton_->setVisible(session_->computing());
         if (session_->computing()) progress_->setValue(0);
+        updateStale();
     });
     connect(session_, &Session::progress, this, [this](double fraction, const QString& stage) {
         progress_->setValue(int(100 * fraction));
@@ -171,6 +205,13 @@ QWidget* MainWindow::buildPlotArea() {
     toolbar->addWidget(label(tr("head")));
     toolbar->addWidget(mapHead_);
     toolbar->addStretch(1);
+    staleLabel_ = new QLabel(tr("⚠ earlier result"));
+    staleLabel_->setObjectName(QStringLiteral("staleLabel"));
+    staleLabel_->setToolTip(tr("The plots show an earlier result: the analysis of the current model and input was "
+                               "cancelled or failed"));
+    staleLabel_->setStyleSheet(QStringLiteral("QLabel { color: #a15c00; font-weight: bold; }"));
+    staleLabel_->setVisible(false);
+    toolbar->addWidget(staleLabel_);
     layout->addLayout(toolbar);
 
     errorBanner_ = new QLabel;
@@ -244,7 +285,7 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open model…"), QKeySequence::Open, this, [this] {
         QSettings settings;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), settings.value("lastDirectory").toString(),
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), lastDirectory(),
                                                           modelFileFilter());
         if (path.isEmpty()) return;
         QString config;
@@ -257,12 +298,12 @@ void MainWindow::buildMenus() {
     });
     file->addAction(tr("Open model &folder…"), this, [this] {
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"),
-                                                                 QSettings().value("lastDirectory").toString());
+                                                                 lastDirectory());
         if (!folder.isEmpty()) openModel(folder);
     });
     file->addAction(tr("Open r&un…"), this, [this] {
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a training run folder"),
-                                                                 QSettings().value("lastDirectory").toString());
+                                                                 lastDirectory());
         if (folder.isEmpty()) return;
         session_->training()->open(folder);
         revealTraining();
@@ -298,7 +339,11 @@ void MainWindow::buildMenus() {
     auto* undo = session_->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     auto* redo = session_->undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Shift+Z"))});
+    // The platform's redo keys, and both common ones, each once: a key bound twice is an ambiguous shortcut.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence& key : {QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))})
+        if (!redoKeys.contains(key)) redoKeys.append(key);
+    redo->setShortcuts(redoKeys);
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addAction(tr("&Copy metrics"), this, [this] { metrics_->copy(); });
@@ -320,11 +365,41 @@ void MainWindow::buildMenus() {
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&User guide"), QKeySequence::HelpContents, this, [this] {
+        QFile readme(QStringLiteral(":/eigenscope/README.md"));
+        readme.open(QIODevice::ReadOnly);
+        showHelpText(tr("eigenscope user guide"), QString::fromUtf8(readme.readAll()));
+    });
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QString table = tr("| action | keys |\n|---|---|\n");
+        for (auto* menu : menuBar()->findChildren<QMenu*>())
+            for (auto* action : menu->actions()) {
+                QStringList keys;
+                for (const auto& key : action->shortcuts()) keys << key.toString(QKeySequence::NativeText);
+                if (!keys.isEmpty()) table += QStringLiteral("| %1 | %2 |\n").arg(action->text().remove('&'), keys.join(QStringLiteral(", ")));
+            }
+        showHelpText(tr("Keyboard shortcuts"), table);
+    });
     help->addAction(tr("&About eigenscope"), this, [this] {
         QMessageBox::about(this, tr("About eigenscope"),
-                           tr("<b>eigenscope</b><br>Spectral analysis of sequence models in the Dynamical Systems "
-                              "Framework: the eigenvalues of Λ_t of every layer and head.<br>GPL-3.0-or-later"));
+                           tr("<b>eigenscope %1</b><br>Spectral analysis of sequence models in the Dynamical Systems "
+                              "Framework: the eigenvalues of Λ_t of every layer and head.<br>GPL-3.0-or-later")
+                               .arg(QStringLiteral(EIGENSCOPE_VERSION)));
     });
+}
+
+void MainWindow::showHelpText(const QString& title, const QString& markdown) {
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(title);
+    auto* layout = new QVBoxLayout(dialog);
+    auto* browser = new QTextBrowser(dialog);
+    browser->setObjectName(QStringLiteral("helpText"));
+    browser->setOpenExternalLinks(true);
+    browser->setMarkdown(markdown);
+    layout->addWidget(browser);
+    dialog->resize(820, 640);
+    dialog->show();
 }
 
 void MainWindow::revealTraining() { sideScroll_->ensureWidgetVisible(training_, 0, 0); }
@@ -371,7 +446,10 @@ bool MainWindow::openModel(const QString& path, const QString& config) {
     return session_->openModel(path, config);
 }
 
+void MainWindow::updateStale() { staleLabel_->setVisible(session_->stale() && !session_->computing()); }
+
 void MainWindow::refreshPlots() {
+    updateStale();
     const auto current = session_->current();
     if (!current) return;
     PlotSource source;
@@ -424,7 +502,7 @@ void MainWindow::toggleEnlarged(PlotWidget* plot) {
 
 QString MainWindow::chooseSavePath(const QString& title, const QString& filter, const QString& suggested) {
     QSettings settings;
-    const QString path = QFileDialog::getSaveFileName(this, title, settings.value("lastDirectory").toString() + "/" + suggested, filter);
+    const QString path = QFileDialog::getSaveFileName(this, title, lastDirectory() + "/" + suggested, filter);
     if (!path.isEmpty()) settings.setValue("lastDirectory", QFileInfo(path).absolutePath());
     return path;
 }

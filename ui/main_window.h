@@ -61,6 +61,7 @@ private:
     void buildMenus();
     QWidget* buildPlotArea();
     void onModelChanged();
+    void updateStale();
     void refreshPlots();
     void showError(const QString& message);
     void addRecent(const QString& path);
@@ -70,6 +71,7 @@ private:
     void applyTheme(const QString& theme);
     QString chooseSavePath(const QString& title, const QString& filter, const QString& suggested);
     QString modelFileFilter() const;
+    void showHelpText(const QString& title, const QString& markdown);  // a modeless dialog
 
     Session* session_ = nullptr;
     ArchitecturePanel* architecture_ = nullptr;
@@ -89,6 +91,7 @@ private:
     QSpinBox* mapHead_ = nullptr;
     QCheckBox* mapToggle_ = nullptr;
     QLabel* errorBanner_ = nullptr;
+    QLabel* staleLabel_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QLabel* timeLabel_ = nullptr;
     QLabel* pointsLabel_ = nullptr;

@@ -6,8 +6,10 @@
 #include "panels/training_panel.h"
 #include "plots/eigen_plot.h"
 #include "plots/plot_widget.h"
+#include "plots/training_chart.h"
 #include "session/session.h"
 #include "session/training_run.h"
+#include "ui_test_util.h"
 
 #include <QApplication>
 #include <QDir>
@@ -25,6 +27,22 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QXmlStreamReader>
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QAbstractSpinBox>
+#include <QAbstractSlider>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QTextBrowser>
+#include <QChartView>
+#include <QChart>
+#include <QLegend>
+#include <QAbstractAxis>
+#include <QLabel>
+#include <QSet>
+#include <QTest>
+#include <QWheelEvent>
 
 #include <gtest/gtest.h>
 
@@ -33,15 +51,9 @@
 namespace eigenscope::ui {
 namespace {
 
-bool waitFor(const std::function<bool()>& done, int timeoutMs = 60000) {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs) return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
+using testing::tinyRun;
+using testing::waitFor;
+
 
 std::vector<int> revisions(const MainWindow& w) {
     std::vector<int> out;
@@ -426,6 +438,187 @@ TEST_F(MainWindowTest, InputFromASpecStringReachesTheAnalysis) {
     EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:induction")).isEmpty());
     EXPECT_FALSE(window->inputPanel()->setInput(parseInputSpec("task:mqar:pairs=3")).isEmpty());
     EXPECT_EQ(window->inputPanel()->input().params.at("kv_pairs"), "3");  // unchanged by the refused inputs
+}
+
+TEST_F(MainWindowTest, RedoKeysAreEachBoundOnceAndWork) {
+    QAction* redo = nullptr;
+    for (auto* action : window->findChildren<QAction*>())
+        if (action->text().startsWith("&Redo") || action->text().startsWith("Redo")) redo = action;
+    ASSERT_NE(redo, nullptr);
+    const auto keys = redo->shortcuts();
+    EXPECT_EQ(QSet<QKeySequence>(keys.begin(), keys.end()).size(), keys.size()) << "a key bound twice is ambiguous";
+    EXPECT_TRUE(keys.contains(QKeySequence(QStringLiteral("Ctrl+Y"))));
+    EXPECT_TRUE(keys.contains(QKeySequence(QStringLiteral("Ctrl+Shift+Z"))));
+    ModelSpec edited = window->session()->spec();
+    edited.seed += 1;
+    window->session()->editSpec(edited, "seed");
+    window->session()->undoStack()->undo();
+    ASSERT_EQ(window->session()->spec().seed, edited.seed - 1);
+    window->activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(window.get()));
+    QTest::keyClick(window.get(), Qt::Key_Y, Qt::ControlModifier);
+    EXPECT_EQ(window->session()->spec().seed, edited.seed) << "Ctrl+Y redoes";
+}
+
+TEST_F(MainWindowTest, TheWheelScrollsThePanelInsteadOfChangingAnUnfocusedOption) {
+    QSlider* slider = window->architecturePanel()->optionSlider("dt_max");
+    ASSERT_NE(slider, nullptr);
+    const int before = slider->value();
+    const auto wheel = [&] {
+        QWheelEvent event(QPointF(5, 5), slider->mapToGlobal(QPointF(5, 5)), QPoint(), QPoint(0, -120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(slider, &event);
+    };
+    wheel();
+    EXPECT_EQ(slider->value(), before) << "an unfocused slider ignores the wheel";
+    slider->setFocus();
+    ASSERT_TRUE(waitFor([&] { return slider->hasFocus(); }, 2000));
+    wheel();
+    EXPECT_NE(slider->value(), before) << "a focused one takes it";
+}
+
+TEST_F(MainWindowTest, AfterACancelThePlotsAreMarkedAsAnEarlierResult) {
+    auto* stale = window->findChild<QLabel*>("staleLabel");
+    ASSERT_NE(stale, nullptr);
+    EXPECT_FALSE(stale->isVisibleTo(window.get()));
+    window->inputPanel()->setSequenceLength(12000);
+    QElapsedTimer running;
+    running.start();
+    waitFor([&] { return running.elapsed() > 300; });
+    window->session()->cancel();
+    ASSERT_TRUE(waitFor([&] { return !window->session()->computing(); }));
+    QApplication::processEvents();
+    EXPECT_TRUE(stale->isVisibleTo(window.get()));
+    window->inputPanel()->setSequenceLength(64);
+    ASSERT_TRUE(waitFor([&] { return window->session()->current()->seqLen == 64 && !window->session()->computing(); }));
+    QApplication::processEvents();
+    EXPECT_FALSE(stale->isVisibleTo(window.get()));
+}
+
+TEST_F(MainWindowTest, TheImpulseMapHasItsOwnTitleAndNoLegendOnTheDiagonal) {
+    auto* impulse = window->plots()[2];
+    const QString curvesTitle = impulse->title();
+    const auto before = window->session()->current();
+    window->setImpulseMap(true);
+    ASSERT_TRUE(waitForNewResult(*window, before));
+    EXPECT_NE(impulse->title(), curvesTitle);
+    EXPECT_TRUE(impulse->title().startsWith("Impulse map")) << impulse->title().toStdString();
+    // Rendered, the map leaves its diagonal's top right corner clear: no legend box there.
+    QImage image(640, 460, QImage::Format_ARGB32);
+    QPainter painter(&image);
+    impulse->render(painter, QRectF(0, 0, 640, 460));
+    painter.end();
+    const QRectF frame = impulse->lastFrame().rect;
+    const QColor corner = image.pixelColor(QPoint(int(frame.right()) - 20, int(frame.top()) + 12));
+    EXPECT_NE(corner, QColor(Qt::white)) << "the map itself, not a legend box, is drawn in the top right corner";
+}
+
+TEST_F(MainWindowTest, TickAndAxisLabelsFitBelowTheFrame) {
+    for (auto* plot : window->plots()) {
+        QImage image(640, 460, QImage::Format_ARGB32);
+        QPainter painter(&image);
+        plot->render(painter, QRectF(0, 0, 640, 460));
+        const QFontMetricsF metrics(painter.font());
+        painter.end();
+        // Tick labels, then the axis label, each a line high, with their descenders, inside the figure.
+        EXPECT_LE(plot->lastFrame().rect.bottom() + 3 + 2 * metrics.height() + 4, 460.0) << plot->title().toStdString();
+    }
+}
+
+TEST_F(MainWindowTest, PlotsFollowTheDarkThemeOnScreenAndStayWhiteInFigures) {
+    QPalette dark = window->palette();
+    dark.setColor(QPalette::Base, QColor(30, 30, 30));
+    dark.setColor(QPalette::Text, Qt::white);
+    auto* plot = window->plots()[1];
+    plot->setPalette(dark);
+    const QImage screen = plot->grab().toImage();
+    EXPECT_LT(screen.pixelColor(3, 3).lightness(), 80) << "on screen the plot takes the theme's background";
+    QImage figure(320, 240, QImage::Format_ARGB32);
+    QPainter painter(&figure);
+    plot->render(painter, QRectF(0, 0, 320, 240));
+    painter.end();
+    EXPECT_EQ(figure.pixelColor(3, 3), QColor(Qt::white)) << "an exported figure stays black on white";
+}
+
+TEST_F(MainWindowTest, AFailedStartKeepsThePreviousRunAndTheRunFolderIsShown) {
+    QTemporaryDir runs;
+    auto* run = window->session()->training();
+    auto settings = tinyRun(runs.path(), 4, 2);
+    run->start(window->session()->spec(), QString(), QString(), settings);
+    ASSERT_TRUE(waitFor([&] { return !run->running(); }));
+    const auto snapshots = run->snapshots().size();
+    ASSERT_EQ(snapshots, 3u);
+    const QString shown = run->shownFolder();
+    EXPECT_TRUE(shown.startsWith(runs.path()));
+    bool named = false;
+    for (auto* label : window->trainingPanel()->findChildren<QLabel*>()) named = named || label->text().contains(shown);
+    EXPECT_TRUE(named) << "the panel shows where the run is saved";
+    settings.task = "task:no_such_task";
+    run->start(window->session()->spec(), QString(), QString(), settings);
+    ASSERT_TRUE(waitFor([&] { return !run->running(); }));
+    EXPECT_NE(window->session()->lastError().indexOf("no_such_task"), -1) << window->session()->lastError().toStdString();
+    EXPECT_EQ(run->snapshots().size(), snapshots) << "a start that fails keeps the previous run's curves";
+    EXPECT_EQ(run->shownFolder(), shown);
+}
+
+TEST_F(MainWindowTest, TheTrainingDashboardIsAQtChartWithItsOwnAxes) {
+    auto* chart = window->trainingPanel()->chart();
+    ASSERT_NE(chart, nullptr);
+    EXPECT_EQ(chart->chart()->legend()->alignment(), Qt::AlignBottom) << "the legend stays off the data";
+    int logAxes = 0, valueAxes = 0;
+    for (auto* axis : chart->chart()->axes()) {
+        logAxes += axis->type() == QAbstractAxis::AxisTypeLogValue;
+        valueAxes += axis->type() == QAbstractAxis::AxisTypeValue;
+    }
+    EXPECT_EQ(logAxes, 2) << "loss and learning rate on log axes of their own";
+    EXPECT_EQ(valueAxes, 2) << "steps, and accuracy on its own linear axis";
+    QTemporaryDir runs;
+    auto* run = window->session()->training();
+    run->start(window->session()->spec(), QString(), QString(), tinyRun(runs.path(), 6, 3));
+    ASSERT_TRUE(waitFor([&] { return !run->running(); }));
+    const auto plotted = chart->pointCount();
+    EXPECT_GE(plotted, 6 + 6 + 2) << "loss and learning rate at every step, accuracy at the evaluations";
+    run->overlay(run->shownFolder());
+    ASSERT_TRUE(waitFor([&] { return run->overlays().size() == 1; }));
+    EXPECT_GT(chart->pointCount(), plotted) << "an overlaid run adds its curves";
+    run->clearOverlays();
+    EXPECT_EQ(chart->pointCount(), plotted);
+}
+
+TEST_F(MainWindowTest, HelpShowsTheGuideAndTheShortcuts) {
+    const auto open = [&](const QString& name) {
+        for (auto* action : window->findChildren<QAction*>())
+            if (action->text() == name) action->trigger();
+        QTextBrowser* text = nullptr;
+        waitFor([&] { return (text = window->findChild<QTextBrowser*>("helpText")) != nullptr; }, 5000);
+        return text;
+    };
+    auto* guide = open("&User guide");
+    ASSERT_NE(guide, nullptr);
+    EXPECT_TRUE(guide->toPlainText().contains("eigenscope-cli analyze")) << "the README's usage";
+    guide->window()->close();
+    QApplication::processEvents();
+    auto* keys = open("&Keyboard shortcuts");
+    ASSERT_NE(keys, nullptr);
+    EXPECT_TRUE(keys->toPlainText().contains("Redo"));
+    EXPECT_TRUE(keys->toPlainText().contains("Ctrl+Y"));
+    keys->window()->close();
+}
+
+TEST_F(MainWindowTest, EveryOptionInTheSidePanelExplainsItself) {
+    const auto explained = [](QWidget* w) {
+        for (; w; w = w->parentWidget())
+            if (!w->toolTip().isEmpty()) return true;
+        return false;
+    };
+    for (QWidget* panel : std::vector<QWidget*>{window->architecturePanel(), window->inputPanel(), window->trainingPanel()})
+        for (auto* w : panel->findChildren<QWidget*>()) {
+            const bool input = qobject_cast<QAbstractSpinBox*>(w) || (qobject_cast<QAbstractSlider*>(w) && !qobject_cast<QScrollBar*>(w)) ||
+                               qobject_cast<QComboBox*>(w) || qobject_cast<QCheckBox*>(w) || qobject_cast<QLineEdit*>(w);
+            if (!input || qobject_cast<QAbstractSpinBox*>(w->parentWidget())) continue;  // a spin box's own line edit
+            EXPECT_TRUE(explained(w)) << w->metaObject()->className() << " " << w->objectName().toStdString()
+                                      << " in " << panel->metaObject()->className() << " has no tooltip";
+        }
 }
 
 }  // namespace

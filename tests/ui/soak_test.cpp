@@ -12,6 +12,7 @@
 #include "panels/input_panel.h"
 #include "session/session.h"
 #include "session/training_run.h"
+#include "ui_test_util.h"
 
 #include <QApplication>
 #include <QDir>
@@ -38,6 +39,8 @@ namespace {
 
 using namespace eigenscope;
 using namespace eigenscope::ui;
+using testing::tinyRun;
+using testing::waitFor;
 
 // Resident memory once the allocator has handed its free pages back: the application keeps freed memory for speed
 // (tuneAllocator), so a high-water mark would otherwise read as growth.
@@ -56,15 +59,6 @@ void spin(int ms) {
     while (timer.elapsed() < ms);
 }
 
-bool waitFor(const std::function<bool()>& done, int timeoutMs) {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs) return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
 
 // What malloc has handed out and not got back: the leak signal without the allocator's fragmentation.
 double heapInUseMiB() {
@@ -147,13 +141,7 @@ int main(int argc, char** argv) {
         session->setCompareMode(Session::Compare::None);
         if (!waitFor([&] { return !session->training()->running(); }, 120000)) return false;
         // The same small run, so the run's curves and snapshots are the same too.
-        TrainingRun::Settings settings;
-        settings.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-        settings.steps = 2;
-        settings.batch = 2;
-        settings.snapshotEvery = 1;
-        settings.runsFolder = scratch.filePath("runs");
-        session->training()->start(session->spec(), QString(), QString(), settings);
+        session->training()->start(session->spec(), QString(), QString(), tinyRun(scratch.filePath("runs"), 2, 1));
         const bool idle = waitFor([&] { return !session->training()->running(); }, 120000);
         spin(200);
         return idle;
@@ -233,13 +221,8 @@ int main(int argc, char** argv) {
             if (run->running() || run->resumable()) {
                 run->stop();
             } else {
-                TrainingRun::Settings settings;
-                settings.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-                settings.steps = 4 + pick(8);
-                settings.batch = 2;
-                settings.snapshotEvery = 2;
-                settings.runsFolder = scratch.filePath("runs");
-                run->start(session->spec(), session->model().file, session->model().config, settings);
+                run->start(session->spec(), session->model().file, session->model().config,
+                           tinyRun(scratch.filePath("runs"), 4 + pick(8), 2));
             }
             break;
         }

@@ -24,7 +24,7 @@ namespace eigenscope::ui {
 namespace {
 
 constexpr int kSliderSteps = 1000;
-constexpr int kWidthMergeKey = 1;
+constexpr int kWidthMergeKey = 1, kSeedMergeKey = 2, kSeqLenMergeKey = 3;
 constexpr int kOptionMergeKeyBase = 1000;
 
 // Slider positions map to values linearly, or logarithmically when the range spans two decades or more.
@@ -99,6 +99,8 @@ void ArchitecturePanel::buildModelGroup() {
     auto* widthRow = new QHBoxLayout;
     widthRow->addWidget(widthSlider_, 1);
     widthRow->addWidget(width_);
+    for (QWidget* w : {static_cast<QWidget*>(width_), static_cast<QWidget*>(widthSlider_)})
+        w->setToolTip(tr("Model width d_model (the embedding and every block)"));
     form->addRow(tr("d_model"), widthRow);
     const auto setWidth = [this](int v) {
         if (v != spec_.dModel) edit(tr("d_model = %1").arg(v), kWidthMergeKey, [v](ModelSpec& s) { s.dModel = v; });
@@ -107,9 +109,19 @@ void ArchitecturePanel::buildModelGroup() {
     connect(widthSlider_, &QSlider::valueChanged, this, setWidth);
     seed_ = new QSpinBox(group);
     seed_->setRange(0, 1 << 30);
+    seed_->setToolTip(tr("Seed of the initialization"));
     form->addRow(tr("seed"), seed_);
+    seqLen_ = new QSpinBox(group);
+    for (const auto& field : modelFieldSchema())
+        if (field.name == "seq_len") {
+            seqLen_->setRange(int(field.min), int(field.max));
+            seqLen_->setToolTip(QString::fromStdString(field.help));
+        }
+    form->addRow(tr("seq_len"), seqLen_);
+    connect(seqLen_, &QSpinBox::valueChanged, this,
+            [this](int v) { edit(tr("seq_len = %1").arg(v), kSeqLenMergeKey, [v](ModelSpec& s) { s.seqLen = v; }); });
     connect(seed_, &QSpinBox::valueChanged, this,
-            [this](int v) { edit(tr("seed = %1").arg(v), 2, [v](ModelSpec& s) { s.seed = uint64_t(v); }); });
+            [this](int v) { edit(tr("seed = %1").arg(v), kSeedMergeKey, [v](ModelSpec& s) { s.seed = uint64_t(v); }); });
     norm_ = comboOf(modelFieldSchema(), "norm", group);
     form->addRow(tr("norm"), norm_);
     connect(norm_, &QComboBox::activated, this, [this](int) {
@@ -149,10 +161,12 @@ void ArchitecturePanel::buildLayerGroup() {
         mixerType_->addItem(QString::fromStdString(m.key));
         mixerType_->setItemData(mixerType_->count() - 1, QString::fromStdString(m.summary), Qt::ToolTipRole);
     }
+    mixerType_->setToolTip(tr("The selected layer's sequence mixer (eigenscope-cli mixers lists them)"));
     form->addRow(tr("mixer"), mixerType_);
     channelMixer_ = comboOf(blockFieldSchema(), "channel_mixer", group);
     form->addRow(tr("channel mixer"), channelMixer_);
     outputGate_ = new QCheckBox(tr("SiLU output gate"), group);
+    outputGate_->setToolTip(tr("out = (x + y)·SiLU(W_z x)"));
     form->addRow(QString(), outputGate_);
     box->addLayout(form);
     layout()->addWidget(group);
@@ -345,10 +359,11 @@ void ArchitecturePanel::rebuildOptions() {
 
 void ArchitecturePanel::showValues() {
     {
-        const QSignalBlocker a(width_), b(widthSlider_), c(seed_), d(norm_), e(normPosition_);
+        const QSignalBlocker a(width_), b(widthSlider_), c(seed_), d(norm_), e(normPosition_), f(seqLen_);
         width_->setValue(int(spec_.dModel));
         if (!widthSlider_->isSliderDown()) widthSlider_->setValue(int(spec_.dModel));
         seed_->setValue(int(spec_.seed));
+        seqLen_->setValue(int(spec_.seqLen));
         norm_->setCurrentText(QString::fromStdString(spec_.norm));
         normPosition_->setCurrentText(QString::fromStdString(spec_.normPosition));
     }

@@ -65,6 +65,7 @@ private:
     QSpinBox* width_ = nullptr;
     QSlider* widthSlider_ = nullptr;
     QSpinBox* seed_ = nullptr;
+    QSpinBox* seqLen_ = nullptr;
     QComboBox* norm_ = nullptr;
     QComboBox* normPosition_ = nullptr;
     QListWidget* layers_ = nullptr;

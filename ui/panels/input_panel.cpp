@@ -89,6 +89,19 @@ InputPanel::InputPanel(Session* session, QWidget* parent) : QWidget(parent), ses
     mode_->addItems({QStringLiteral("corrected"), QStringLiteral("paper")});
     mode_->setItemData(1, tr("The reference code's analysis (eval_eig.py quirks), for comparison with the paper"),
                        Qt::ToolTipRole);
+    kind_->setToolTip(tr("What the model runs on: an MQAR task sample, Gaussian embeddings (bypassing the encoder), one "
+                         "impulse at t = 0, typed text (its bytes as tokens), or arrays from .npy files"));
+    kvPairs_->setToolTip(tr("MQAR: key–value pairs in the context, each queried once"));
+    vocab_->setToolTip(tr("MQAR: vocabulary (keys in [1, V/2), values in [V/2, V)); 0: the model's"));
+    powerA_->setToolTip(tr("MQAR: the power-law exponent a of the query gaps (Zoology; smaller: shorter gaps)"));
+    randomNonQueries_->setToolTip(tr("MQAR: random tokens between the queries instead of zeros"));
+    text_->setToolTip(tr("Text analysed as one sample, its UTF-8 bytes as tokens"));
+    path_->setToolTip(tr(".npy file: int64 token ids (B, T) or float embeddings (B, T, d)"));
+    batch_->setToolTip(tr("Samples in the batch; bins and curves are means over them"));
+    seqLen_->setToolTip(tr("Length T of generated inputs; 0: the model's seq_len"));
+    seed_->setToolTip(tr("Seed of generated inputs"));
+    device_->setToolTip(tr("Where the analysis runs"));
+    mode_->setToolTip(tr("corrected: Λ_t as the forward pass applies it; paper: the reference code's analysis"));
     form->addRow(tr("batch"), batch_);
     form->addRow(tr("sequence length"), seqLen_);
     form->addRow(tr("seed"), seed_);

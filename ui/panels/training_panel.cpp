@@ -1,6 +1,6 @@
 #include "panels/training_panel.h"
 
-#include "plots/plot_widget.h"
+#include "plots/training_chart.h"
 #include "session/session.h"
 #include "session/training_run.h"
 
@@ -10,66 +10,18 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPainter>
-#include <QPainterPath>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
+#include <QUrl>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QVBoxLayout>
 
 #include <cmath>
 
 namespace eigenscope::ui {
-
-// Training loss and evaluation accuracy over the steps, on a log axis.
-class TrainingCurves : public PlotWidget {
-public:
-    TrainingCurves() : PlotWidget(QObject::tr("Training")) { setMinimumHeight(170); }
-    void clear() {
-        loss_.clear();
-        accuracy_.clear();
-        dataReplaced();
-    }
-    void add(int step, double loss, double accuracy) {
-        if (std::isfinite(loss) && loss > 0) loss_.emplace_back(step, loss);
-        if (std::isfinite(accuracy) && accuracy > 0 && (accuracy_.empty() || accuracy_.back().first != step))
-            accuracy_.emplace_back(step, accuracy);
-        dataReplaced();
-    }
-    qint64 pointCount() const override { return qint64(loss_.size() + accuracy_.size()); }
-
-protected:
-    bool hasData() const override { return !loss_.empty(); }
-    void dataAxes(Axis& x, Axis& y) const override {
-        double lo = 1e-3, hi = 1.0;
-        for (const auto* series : {&loss_, &accuracy_})
-            for (const auto& [step, v] : *series) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
-        x = {0, std::max(1.0, double(loss_.empty() ? 1 : loss_.back().first)), false, QObject::tr("step")};
-        y = {lo / 1.5, hi * 1.5, true, QObject::tr("loss, accuracy")};
-    }
-    void paintData(QPainter& painter, const Frame& frame) const override {
-        for (const auto& [series, colour] : {std::pair{&loss_, categoricalColour(3)}, std::pair{&accuracy_, categoricalColour(2)}}) {
-            QPainterPath path;
-            for (size_t i = 0; i < series->size(); ++i) {
-                const QPointF p = frame.toPixel((*series)[i].first, (*series)[i].second);
-                if (i == 0) path.moveTo(p);
-                else path.lineTo(p);
-            }
-            painter.setPen(QPen(colour, 1.6));
-            painter.drawPath(path);
-        }
-    }
-    std::vector<LegendEntry> legend() const override {
-        return {{QObject::tr("training loss"), categoricalColour(3)}, {QObject::tr("evaluation accuracy"), categoricalColour(2)}};
-    }
-
-private:
-    std::vector<std::pair<int, double>> loss_, accuracy_;
-};
 
 TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent), session_(session) {
     auto* outer = new QVBoxLayout(this);
@@ -93,6 +45,10 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     snapshotEvery_ = new QSpinBox(group);
     snapshotEvery_->setRange(1, 1000000);
     snapshotEvery_->setValue(100);
+    steps_->setToolTip(tr("Optimizer steps (AdamW, linear warmup then cosine decay)"));
+    batch_->setToolTip(tr("Sequences per step"));
+    lr_->setToolTip(tr("Peak learning rate"));
+    snapshotEvery_->setToolTip(tr("Steps between spectrum snapshots (and evaluations) of a fixed probe batch"));
     form->addRow(tr("task"), task_);
     form->addRow(tr("steps"), steps_);
     form->addRow(tr("batch"), batch_);
@@ -102,6 +58,9 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     startButton_ = new QPushButton(tr("Start"), group);
     pauseButton_ = new QPushButton(tr("Pause"), group);
     stopButton_ = new QPushButton(tr("Stop"), group);
+    startButton_->setToolTip(tr("Train the current model on the task, or resume the paused run"));
+    pauseButton_->setToolTip(tr("Stop after this step with a checkpoint; Resume continues the same run"));
+    stopButton_->setToolTip(tr("End the run; the next Start begins a new one"));
     buttons->addWidget(startButton_);
     buttons->addWidget(pauseButton_);
     buttons->addWidget(stopButton_);
@@ -112,11 +71,25 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     status_->setWordWrap(true);
     form->addRow(progress_);
     form->addRow(status_);
-    curves_ = new TrainingCurves;
+    folder_ = new QLabel(group);
+    folder_->setWordWrap(true);
+    folder_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
+    folder_->setOpenExternalLinks(true);
+    form->addRow(folder_);
+    curves_ = new TrainingChart;
     form->addRow(curves_);
+    auto* overlayRow = new QHBoxLayout;
+    auto* overlay = new QPushButton(tr("Overlay run…"), group);
+    overlay->setToolTip(tr("Draw another run's loss and accuracy beside this one (any run folder, also from "
+                           "eigenscope-cli train)"));
+    auto* clearOverlays = new QPushButton(tr("Clear overlays"), group);
+    overlayRow->addWidget(overlay);
+    overlayRow->addWidget(clearOverlays);
+    form->addRow(overlayRow);
     timeline_ = new QSlider(Qt::Horizontal, group);
     timeline_->setRange(0, 0);
     timeline_->setEnabled(false);
+    timeline_->setToolTip(tr("The run's spectrum snapshots: the plots show the one chosen, against the first"));
     timelineLabel_ = new QLabel(tr("spectrum: –"), group);
     form->addRow(timelineLabel_, timeline_);
     pauseButton_->setEnabled(false);
@@ -132,6 +105,16 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     connect(run, &TrainingRun::reset, this, &TrainingPanel::rebuild);
     connect(run, &TrainingRun::stateChanged, this, &TrainingPanel::onStateChanged);
     connect(run, &TrainingRun::failed, this, [this](const QString& error) { status_->setText(error); });
+    connect(run, &TrainingRun::overlaysChanged, this, [this] {
+        std::vector<TrainingChart::Run> runs;
+        for (const auto& o : session_->training()->overlays()) runs.push_back({QFileInfo(o.folder).fileName(), o.curve});
+        curves_->setOverlays(runs);
+    });
+    connect(overlay, &QPushButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("A run folder to overlay"), session_->training()->shownFolder());
+        if (!folder.isEmpty()) session_->training()->overlay(folder);
+    });
+    connect(clearOverlays, &QPushButton::clicked, run, &TrainingRun::clearOverlays);
 }
 
 void TrainingPanel::setTask(const QString& task) { task_->setText(task); }
@@ -165,12 +148,15 @@ void TrainingPanel::onProgress(int step, int steps, double loss, double accuracy
                          .arg(step).arg(steps).arg(loss, 0, 'f', 4)
                          .arg(std::isnan(accuracy) ? QStringLiteral("–") : QString::number(accuracy, 'f', 3))
                          .arg(rate, 0, 'f', 1));
-    curves_->add(step, loss, accuracy);
+    curves_->add(session_->training()->curve().back());  // the point this progress report added
 }
 
 void TrainingPanel::rebuild() {
-    curves_->clear();
-    for (const auto& p : session_->training()->curve()) curves_->add(p.step, p.loss, p.accuracy);
+    const QString folder = session_->training()->shownFolder();
+    folder_->setText(folder.isEmpty() ? QString()
+                                      : tr("run folder: <a href=\"%1\">%2</a>")
+                                            .arg(QUrl::fromLocalFile(folder).toString(), folder.toHtmlEscaped()));
+    curves_->setRun({QFileInfo(folder).fileName(), session_->training()->curve()});
     const int count = int(session_->training()->snapshots().size());
     {
         const QSignalBlocker block(timeline_);

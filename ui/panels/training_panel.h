@@ -18,7 +18,7 @@ namespace eigenscope::ui {
 class TrainingCurves;
 
 class Session;
-class TrainingCurves;
+class TrainingChart;
 
 class TrainingPanel : public QWidget {
     Q_OBJECT
@@ -30,6 +30,7 @@ public:
     void setSnapshotEvery(int steps);
     void start();
     QSlider* timeline() const { return timeline_; }
+    TrainingChart* chart() const { return curves_; }
 
 private:
     void onProgress(int step, int steps, double loss, double accuracy, double rate);
@@ -49,9 +50,10 @@ private:
     QPushButton* stopButton_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QLabel* status_ = nullptr;
+    QLabel* folder_ = nullptr;
     QSlider* timeline_ = nullptr;
     QLabel* timelineLabel_ = nullptr;
-    TrainingCurves* curves_ = nullptr;
+    TrainingChart* curves_ = nullptr;
 };
 
 }  // namespace eigenscope::ui

@@ -76,7 +76,7 @@ void BinsPlot::paintData(QPainter& painter, const Frame& frame) const {
         clip::fillRect(painter, barRect(frame, bar, bar.mean), colour, frame.rect);
         if (!std::isnan(bar.referenceMean)) {
             painter.setBrush(Qt::NoBrush);
-            painter.setPen(QPen(Qt::black, 1.4, Qt::DashLine));
+            painter.setPen(QPen(foreground(), 1.4, Qt::DashLine));
             const QRectF r = barRect(frame, bar, bar.referenceMean).normalized();
             clip::drawPolyline(painter, QPolygonF{r.bottomLeft(), r.topLeft(), r.topRight(), r.bottomRight(), r.bottomLeft()},
                                frame.rect);
@@ -97,7 +97,7 @@ std::vector<LegendEntry> BinsPlot::legend() const {
     std::vector<LegendEntry> entries;
     for (int l : layers_) entries.push_back({tr("layer %1 (%2)").arg(l).arg(source_.currentLabel), categoricalColour(l)});
     if (!bars_.empty() && !std::isnan(bars_.front().referenceMean))
-        entries.push_back({source_.referenceLabel + tr(" (outline)"), Qt::black, true});
+        entries.push_back({source_.referenceLabel + tr(" (outline)"), foreground(), true});
     return entries;
 }
 

@@ -36,6 +36,7 @@ void ImpulsePlot::setSource(const PlotSource& source) {
     if (source.referenceMatches()) add(*source.reference, true);
     if (source.current) add(*source.current, false);
     buildMap();
+    updateTitle();
     const QString s = source.current && !source.current->impulseSources.empty()
                           ? QString::number(source.current->impulseSources.front()) : QStringLiteral("s");
     replaceCurves(std::move(curves), {}, tr("lag k (from s = %1)").arg(s), tr("‖Φ(s+k, s)‖"),
@@ -44,7 +45,13 @@ void ImpulsePlot::setSource(const PlotSource& source) {
 
 void ImpulsePlot::setMapMode(bool map) {
     mapMode_ = map;
+    updateTitle();
     resetView();
+}
+
+void ImpulsePlot::updateTitle() {
+    setTitle(mapMode_ ? tr("Impulse map ‖Φ(t, s)‖: layer %1, head %2, sample 0").arg(std::max(source_.layer, 0)).arg(source_.head)
+                      : tr("Impulse response ‖Φ(s+k, s)‖"));
 }
 
 void ImpulsePlot::buildMap() {
@@ -69,7 +76,7 @@ void ImpulsePlot::buildMap() {
     mapLo_ = std::max(lo, hi - 12);
     mapHi_ = hi > mapLo_ ? hi : mapLo_ + 1;
     map_ = QImage(int(T), int(T), QImage::Format_ARGB32);
-    map_.fill(Qt::white);
+    map_.fill(Qt::transparent);  // above the diagonal: the background
     for (int64_t t = 0; t < T; ++t) {
         auto* row = reinterpret_cast<QRgb*>(map_.scanLine(int(T - 1 - t)));  // t grows upwards
         for (int64_t s = 0; s <= t; ++s) {
@@ -102,22 +109,31 @@ void ImpulsePlot::paintData(QPainter& painter, const Frame& frame) const {
     }
     const QRectF target(frame.toPixel(0, double(mapSize_)), frame.toPixel(double(mapSize_), 0));
     clip::drawImage(painter, target, map_, frame.rect);
-    // The colour bar lies outside the clip of the data area; draw it unclipped.
+    // The colour bar of ‖Φ‖ on a log scale, right of the data area (outside its clip), with a tick per decade.
     painter.save();
     painter.setClipping(false);
     const QRectF bar(frame.rect.right() + 10, frame.rect.top(), 12, frame.rect.height());
     for (int i = 0; i < int(bar.height()); ++i)
         painter.fillRect(QRectF(bar.left(), bar.bottom() - i - 1, bar.width(), 1.5), sequentialColour(i / bar.height()));
-    painter.setPen(Qt::black);
-    painter.drawText(QPointF(bar.right() + 3, bar.top() + 10), QStringLiteral("1e%1").arg(mapHi_, 0, 'f', 0));
-    painter.drawText(QPointF(bar.right() + 3, bar.bottom()), QStringLiteral("1e%1").arg(mapLo_, 0, 'f', 0));
+    painter.setPen(foreground());
+    const double span = std::max(mapHi_ - mapLo_, 1e-9);
+    const int step = std::max(1, int(std::ceil(span / 6)));
+    for (int e = int(std::ceil(mapLo_)); e <= int(std::floor(mapHi_)); e += step) {
+        const double y = bar.bottom() - (e - mapLo_) / span * bar.height();
+        painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y));
+        painter.drawText(QPointF(bar.right() + 5, y + 4), QStringLiteral("1e%1").arg(e));
+    }
+    painter.save();
+    painter.translate(bar.right() + 44, bar.center().y());
+    painter.rotate(-90);
+    painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), 14), Qt::AlignHCenter, tr("‖Φ(t, s)‖"));
+    painter.restore();
     painter.restore();
 }
 
 std::vector<LegendEntry> ImpulsePlot::legend() const {
-    if (!mapMode_) return CurvePlot::legend();
-    const int l = std::max(source_.layer, 0);
-    return {{tr("‖Φ(t, s)‖, layer %1, head %2, sample 0").arg(l).arg(source_.head), sequentialColour(0.7)}};
+    // The map's layer and head are in its title; a legend would cover the diagonal.
+    return mapMode_ ? std::vector<LegendEntry>{} : CurvePlot::legend();
 }
 
 QString ImpulsePlot::hoverText(const Frame& frame, QPointF pixel) const {

@@ -22,11 +22,12 @@ protected:
     std::vector<LegendEntry> legend() const override;
     QString hoverText(const Frame& frame, QPointF pixel) const override;
     bool hasData() const override;
-    double rightMargin() const override { return mapMode_ ? 70 : 12; }
+    double rightMargin() const override { return mapMode_ ? 84 : 12; }
     QString emptyText() const override;
 
 private:
     void buildMap();
+    void updateTitle();
 
     PlotSource source_;
     bool mapMode_ = false;

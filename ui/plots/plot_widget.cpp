@@ -142,8 +142,9 @@ Frame PlotWidget::frameFor(const QRectF& target, const QFontMetricsF& metrics) c
     }
     const double line = metrics.height();
     const double left = metrics.horizontalAdvance(QStringLiteral("-0.0001")) + line * 1.6;
+    // Below the data: the tick labels, the axis label and room for their descenders.
     frame.rect = QRectF(target.left() + left, target.top() + line * 1.8, target.width() - left - rightMargin(),
-                        target.height() - line * 4.0);
+                        target.height() - line * 4.6);
     if (equalAspect() && frame.rect.width() > 0 && frame.rect.height() > 0) {
         const double perPixelX = (frame.x.hi - frame.x.lo) / frame.rect.width();
         const double perPixelY = (frame.y.hi - frame.y.lo) / frame.rect.height();
@@ -160,13 +161,16 @@ Frame PlotWidget::frameFor(const QRectF& target, const QFontMetricsF& metrics) c
     return frame;
 }
 
-void PlotWidget::render(QPainter& painter, const QRectF& target) const {
+void PlotWidget::render(QPainter& painter, const QRectF& target, bool onScreen) const {
     painter.save();
     painter.setRenderHint(QPainter::Antialiasing, true);
-    painter.fillRect(target, Qt::white);
+    background_ = onScreen ? palette().color(QPalette::Base) : QColor(Qt::white);
+    foreground_ = onScreen ? palette().color(QPalette::Text) : QColor(Qt::black);
+    const bool dark = background_.lightness() < 128;
+    painter.fillRect(target, background_);
     const QFont labelFont = plotFont(font(), 11);
     painter.setFont(plotFont(font(), 13, true));
-    painter.setPen(Qt::black);
+    painter.setPen(foreground_);
     const QFontMetricsF titleMetrics(painter.font(), painter.device());
     painter.drawText(QRectF(target.left(), target.top() + 2, target.width(), titleMetrics.height()), Qt::AlignCenter,
                      title_);
@@ -184,8 +188,8 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
         painter.restore();
         return;
     }
-    const QPen gridPen(QColor(225, 225, 225), 0);
-    const QPen axisPen(Qt::black, 0);
+    const QPen gridPen(dark ? QColor(70, 70, 70) : QColor(225, 225, 225), 0);
+    const QPen axisPen(foreground_, 0);
     auto xTicks = categoryTicks();
     if (xTicks.empty())
         for (double v : axisTicks(frame.x, frame.rect.width())) xTicks.emplace_back(v, tickLabel(v, frame.x));
@@ -233,8 +237,10 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
         const double rowHeight = metrics.height();
         const QRectF box(frame.rect.right() - width - 40, frame.rect.top() + 6, width + 34,
                          rowHeight * double(entries.size()) + 6);
-        painter.setPen(QPen(QColor(180, 180, 180), 0));
-        painter.setBrush(QColor(255, 255, 255, 220));
+        painter.setPen(QPen(QColor(150, 150, 150), 0));
+        QColor fill = background_;
+        fill.setAlpha(220);
+        painter.setBrush(fill);
         painter.drawRect(box);
         for (size_t i = 0; i < entries.size(); ++i) {
             const double y = box.top() + 3 + rowHeight * (double(i) + 0.5);
@@ -242,7 +248,7 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
             if (entries[i].dashed) pen.setStyle(Qt::DashLine);
             painter.setPen(pen);
             painter.drawLine(QPointF(box.left() + 4, y), QPointF(box.left() + 24, y));
-            painter.setPen(Qt::black);
+            painter.setPen(foreground_);
             painter.drawText(QRectF(box.left() + 28, y - rowHeight / 2, width + 4, rowHeight), Qt::AlignVCenter,
                              entries[i].text);
         }
@@ -252,7 +258,7 @@ void PlotWidget::render(QPainter& painter, const QRectF& target) const {
 
 void PlotWidget::paintEvent(QPaintEvent*) {
     QPainter painter(this);
-    render(painter, rect());
+    render(painter, rect(), true);
 }
 
 void PlotWidget::contextMenuEvent(QContextMenuEvent* event) {

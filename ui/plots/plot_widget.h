@@ -46,8 +46,9 @@ public:
 
     QString title() const { return title_; }
     void setTitle(const QString& title);
-    // Paints title, axes, data and legend into `target` of any paint device (screen, image, SVG, PDF).
-    void render(QPainter& painter, const QRectF& target) const;
+    // Paints title, axes, data and legend into `target` of any paint device (screen, image, SVG, PDF): black on
+    // white for figures, in the widget's palette (the theme) on screen.
+    void render(QPainter& painter, const QRectF& target, bool onScreen = false) const;
     // Increases with every bulk replace of the plotted data (tests and the latency benchmark watch it).
     int revision() const { return revision_; }
     // Number of data points the last replace holds.
@@ -73,6 +74,9 @@ protected:
     virtual bool equalAspect() const { return false; }
     // Named ticks of a categorical x axis; empty: numeric ticks.
     virtual std::vector<std::pair<double, QString>> categoryTicks() const { return {}; }
+    // The colours of the render in progress: text and axes, and the background.
+    QColor foreground() const { return foreground_; }
+    QColor background() const { return background_; }
     // Extra room right of the plot rectangle (colour bars).
     virtual double rightMargin() const { return 12; }
     virtual QString emptyText() const { return tr("no data"); }
@@ -96,6 +100,7 @@ private:
     bool legendVisible_ = true;
     std::optional<std::pair<Axis, Axis>> view_;  // the zoomed/panned axes; empty: the data range
     Frame lastFrame_;
+    mutable QColor foreground_ = Qt::black, background_ = Qt::white;
     std::optional<QPointF> dragFrom_;
 };
 

@@ -16,6 +16,12 @@ namespace eigenscope::ui {
 
 namespace {
 
+std::vector<TrainingRun::Point> curveOf(const RunFolder& run) {
+    std::vector<TrainingRun::Point> curve;
+    for (const auto& row : run.metrics) curve.push_back({int(row.step), row.trainLoss, row.evalAccuracy, row.lr});
+    return curve;
+}
+
 struct OpenedRun {
     RunFolder run;
     std::vector<TrainingRun::Snapshot> snapshots;
@@ -23,7 +29,10 @@ struct OpenedRun {
 
 }  // namespace
 
-TrainingRun::TrainingRun(QObject* parent) : QObject(parent), worker_(std::make_unique<Worker>(Worker::Policy::Queue)) {}
+TrainingRun::TrainingRun(QObject* parent)
+    : QObject(parent),
+      worker_(std::make_unique<Worker>(Worker::Policy::Queue)),
+      reader_(std::make_unique<Worker>(Worker::Policy::Queue)) {}
 
 TrainingRun::~TrainingRun() = default;
 
@@ -37,9 +46,7 @@ void TrainingRun::start(const ModelSpec& spec, const QString& file, const QStrin
                              ? QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/runs"
                              : settings.runsFolder;
     folder_ = base + "/" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz");
-    snapshots_.clear();
-    curve_.clear();
-    Q_EMIT reset();
+    freshRun_ = true;
     TrainOptions o;
     o.task = settings.task.toStdString();
     o.steps = settings.steps;
@@ -64,12 +71,14 @@ void TrainingRun::launch(const ModelSpec& spec, const QString& file, const QStri
             Model model = weights.empty() ? Model::fromSpec(spec) : Model::open(weights, OpenOptions{config});
             const auto progress = [this](const TrainProgress& p) {
                 QMetaObject::invokeMethod(this, [this, p] {
-                    curve_.push_back({int(p.step), p.loss, p.accuracy});
+                    beginShowing();
+                    curve_.push_back({int(p.step), p.loss, p.accuracy, p.lr});
                     Q_EMIT progressed(int(p.step), int(p.steps), p.loss, p.accuracy, p.stepsPerSecond);
                 }, Qt::QueuedConnection);
             };
             const auto snapshot = [this](int64_t step, std::shared_ptr<const AnalysisResult> result) {
                 QMetaObject::invokeMethod(this, [this, step, result] {
+                    beginShowing();
                     snapshots_.push_back({int(step), result});
                     Q_EMIT snapshotAdded();
                 }, Qt::QueuedConnection);
@@ -78,12 +87,22 @@ void TrainingRun::launch(const ModelSpec& spec, const QString& file, const QStri
         },
         [this](const Worker::Outcome& outcome) {
             running_ = false;
+            freshRun_ = false;
             const bool paused = outcome.cancelled && !stopRequested_ && outcome.error.isEmpty();
             if (!paused) folder_.clear();  // finished, stopped or failed: the next start begins a new run
             if (!outcome.error.isEmpty()) Q_EMIT failed(outcome.error);
             Q_EMIT stateChanged();
             Q_EMIT finished();
         });
+}
+
+void TrainingRun::beginShowing() {
+    if (!freshRun_) return;
+    freshRun_ = false;
+    snapshots_.clear();
+    curve_.clear();
+    shownFolder_ = folder_;
+    Q_EMIT reset();
 }
 
 void TrainingRun::pause() {
@@ -102,7 +121,7 @@ void TrainingRun::stop() {
 
 void TrainingRun::open(const QString& folder) {
     if (running_) return Q_EMIT failed(tr("%1: a run is training; pause or stop it first").arg(folder));
-    worker_->submit(
+    reader_->submit(
         [folder](const Worker::Context& context) {
             OpenedRun out;
             out.run = readRunFolder(folder.toStdString());
@@ -118,15 +137,31 @@ void TrainingRun::open(const QString& folder) {
             const auto opened = std::any_cast<OpenedRun>(outcome.value);
             snapshots_ = opened.snapshots;
             curve_.clear();
-            for (const auto& row : opened.run.metrics) curve_.push_back({int(row.step), row.trainLoss, row.evalAccuracy});
+            curve_ = curveOf(opened.run);
             const bool unfinished = !opened.run.metrics.empty() && opened.run.metrics.back().step < opened.run.options.steps &&
                                     !opened.run.model.empty();
             folder_ = unfinished ? folder : QString();
+            shownFolder_ = folder;
             runSpec_ = opened.run.spec;
             runOptions_ = opened.run.options;
             Q_EMIT reset();
             Q_EMIT stateChanged();
         });
+}
+
+void TrainingRun::overlay(const QString& folder) {
+    reader_->submit([folder](const Worker::Context&) { return readRunFolder(folder.toStdString()); },
+                    [this, folder](const Worker::Outcome& outcome) {
+                        if (!outcome.error.isEmpty()) return Q_EMIT failed(outcome.error);
+                        if (outcome.cancelled) return;
+                        overlays_.push_back({folder, curveOf(std::any_cast<RunFolder>(outcome.value))});
+                        Q_EMIT overlaysChanged();
+                    });
+}
+
+void TrainingRun::clearOverlays() {
+    overlays_.clear();
+    Q_EMIT overlaysChanged();
 }
 
 }  // namespace eigenscope::ui

@@ -34,7 +34,12 @@ public:
     };
     struct Point {
         int step;
-        double loss, accuracy;  // NaN when the step has none
+        double loss, accuracy, lr;  // NaN when the step has none
+    };
+    // Another run's curves, drawn beside the shown one.
+    struct Overlay {
+        QString folder;
+        std::vector<Point> curve;
     };
 
     explicit TrainingRun(QObject* parent = nullptr);
@@ -47,10 +52,17 @@ public:
     // Reads a run folder off the GUI thread: its curves and snapshots replace the shown ones; an unfinished run can
     // be resumed with start().
     void open(const QString& folder);
+    // Reads a run folder's curves to draw them beside the shown run's; clearOverlays() removes them all.
+    void overlay(const QString& folder);
+    void clearOverlays();
+    const std::vector<Overlay>& overlays() const { return overlays_; }
 
     bool running() const { return running_; }
     bool resumable() const { return !folder_.isEmpty() && !running_; }
+    // The run that start() resumes; empty when the next start() begins a new one.
     QString folder() const { return folder_; }
+    // The folder of the run whose curves and snapshots are shown.
+    QString shownFolder() const { return shownFolder_; }
     const std::vector<Snapshot>& snapshots() const { return snapshots_; }
     const std::vector<Point>& curve() const { return curve_; }
 
@@ -58,20 +70,25 @@ Q_SIGNALS:
     void progressed(int step, int steps, double loss, double accuracy, double stepsPerSecond);
     void snapshotAdded();
     void reset();         // curves and snapshots were replaced (a new run, or an opened folder)
+    void overlaysChanged();
     void stateChanged();  // running, paused, finished
     void failed(const QString& message);
     void finished();      // the run ended, paused or stopped
 
 private:
     void launch(const ModelSpec& spec, const QString& file, const QString& config, const TrainOptions& options);
+    void beginShowing();  // a fresh run's first data: the previous run's curves and snapshots go
 
-    std::unique_ptr<Worker> worker_;
+    std::unique_ptr<Worker> worker_;  // the training
+    std::unique_ptr<Worker> reader_;  // run folders, so that reading one never waits for a training
     bool running_ = false, stopRequested_ = false;
-    QString folder_;
+    bool freshRun_ = false;  // a new run's first data replaces the shown run's (a failed start keeps it)
+    QString folder_, shownFolder_;
     ModelSpec runSpec_;        // what the run trains and how, for resuming it
     TrainOptions runOptions_;
     std::vector<Snapshot> snapshots_;
     std::vector<Point> curve_;
+    std::vector<Overlay> overlays_;
 };
 
 }  // namespace eigenscope::ui

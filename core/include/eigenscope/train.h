@@ -41,6 +41,7 @@ struct TrainProgress {
     int64_t step = 0, steps = 0;
     double loss = 0, accuracy = NAN;  // accuracy of the latest evaluation
     double stepsPerSecond = 0;
+    double lr = 0;  // the learning rate of the step
 };
 
 struct TrainSummary {

@@ -194,6 +194,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
     const auto snapshot = [&](int64_t step) {
         AnalysisOptions options;
         options.device = o.device;
+        options.impulseSources = {0};
         const auto result = std::make_shared<const AnalysisResult>(analyze(model, probe, options));
         writeAnalysisNpz((run / "snapshots" / ("step-" + std::to_string(step) + ".npz")).string(), *result);
         if (onSnapshot) onSnapshot(step, result);
@@ -253,7 +254,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
         if (due || summary.reachedTarget || done == o.steps) checkpoint(done);
         if (progress) {
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-            progress({done, o.steps, summary.loss, summary.accuracy, double(done - start) / std::max(seconds, 1e-9)});
+            progress({done, o.steps, summary.loss, summary.accuracy, double(done - start) / std::max(seconds, 1e-9), lr});
         }
         if (summary.reachedTarget) {
             ++step;

@@ -6,6 +6,7 @@
 #include "session/session.h"
 #include "session/training_run.h"
 #include "session/worker.h"
+#include "ui_test_util.h"
 
 #include <QApplication>
 #include <QDir>
@@ -22,15 +23,9 @@
 namespace eigenscope::ui {
 namespace {
 
-bool waitFor(const std::function<bool()>& done, int timeoutMs = 60000) {
-    QElapsedTimer timer;
-    timer.start();
-    while (!done()) {
-        if (timer.elapsed() > timeoutMs) return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-    }
-    return true;
-}
+using testing::tinyRun;
+using testing::waitFor;
+
 
 bool settled(const Session& s) { return s.current() && !s.computing() && !s.loading(); }
 
@@ -154,14 +149,8 @@ void expectSameSnapshots(const std::vector<TrainingRun::Snapshot>& shown, const 
 TEST(TrainingRun, TheTimelineHoldsTheSnapshotsTheRunSaves) {
     QTemporaryDir runs;
     Session session;
-    TrainingRun::Settings settings;
-    settings.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-    settings.steps = 20;
-    settings.batch = 4;
-    settings.snapshotEvery = 10;
-    settings.runsFolder = runs.path();
     auto* run = session.training();
-    run->start(session.spec(), QString(), QString(), settings);
+    run->start(session.spec(), QString(), QString(), tinyRun(runs.path(), 20, 10));
     EXPECT_TRUE(run->running());
     const QString folder = run->folder();
     ASSERT_TRUE(waitFor([&] { return !run->running(); }));
