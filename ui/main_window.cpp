@@ -188,9 +188,13 @@ QWidget* MainWindow::buildPlotArea() {
     impulseSource_->setToolTip(tr("source step s of the impulse response ‖Φ(s+k, s)‖"));
     mapToggle_ = new QCheckBox(tr("T×T map"));
     mapToggle_->setToolTip(tr("Show the map ‖Φ(t, s)‖ of one layer and head (sample 0) instead of the curves"));
-    mapHead_ = new QSpinBox;
-    mapHead_->setRange(0, 4096);
-    mapHead_->setToolTip(tr("head of the T×T map"));
+    headView_ = new QComboBox;
+    headView_->addItems({tr("median, 10–90 % band"), tr("every head"), tr("one head")});
+    headView_->setToolTip(tr("Impulse and decay curves of a layer with many heads: their median with the band of the "
+                             "10 and 90 % quantiles, every head, or the one head chosen at the right"));
+    head_ = new QSpinBox;
+    head_->setRange(0, 4096);
+    head_->setToolTip(tr("The head of the T×T map and of \"one head\""));
     const auto label = [](const QString& text) { return new QLabel(text); };
     toolbar->addWidget(label(tr("Layer")));
     toolbar->addWidget(layerChoice_);
@@ -202,8 +206,10 @@ QWidget* MainWindow::buildPlotArea() {
     toolbar->addWidget(label(tr("Impulse s")));
     toolbar->addWidget(impulseSource_);
     toolbar->addWidget(mapToggle_);
+    toolbar->addWidget(label(tr("Heads")));
+    toolbar->addWidget(headView_);
     toolbar->addWidget(label(tr("head")));
-    toolbar->addWidget(mapHead_);
+    toolbar->addWidget(head_);
     toolbar->addStretch(1);
     staleLabel_ = new QLabel(tr("⚠ earlier result"));
     staleLabel_->setObjectName(QStringLiteral("staleLabel"));
@@ -264,7 +270,8 @@ QWidget* MainWindow::buildPlotArea() {
         settings.impulseMap = on;
         session_->setSettings(settings);
     });
-    connect(mapHead_, &QSpinBox::valueChanged, this, &MainWindow::refreshPlots);
+    connect(head_, &QSpinBox::valueChanged, this, &MainWindow::refreshPlots);
+    connect(headView_, &QComboBox::currentIndexChanged, this, &MainWindow::refreshPlots);
     return area;
 }
 
@@ -458,7 +465,8 @@ void MainWindow::refreshPlots() {
     source.reference = session_->reference();
     source.referenceLabel = session_->referenceLabel();
     source.layer = layerChoice_->currentIndex() - 1;
-    source.head = mapHead_->value();
+    source.heads = static_cast<PlotSource::Heads>(headView_->currentIndex());
+    source.head = head_->value();
     eigen_->setSource(source);
     bins_->setSource(source);
     impulse_->setSource(source);

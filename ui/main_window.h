@@ -87,8 +87,9 @@ private:
     QComboBox* layerChoice_ = nullptr;
     QComboBox* colouring_ = nullptr;
     QComboBox* compare_ = nullptr;
+    QComboBox* headView_ = nullptr;
     QSpinBox* impulseSource_ = nullptr;
-    QSpinBox* mapHead_ = nullptr;
+    QSpinBox* head_ = nullptr;
     QCheckBox* mapToggle_ = nullptr;
     QLabel* errorBanner_ = nullptr;
     QLabel* staleLabel_ = nullptr;

@@ -218,7 +218,7 @@ TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
     input.batch = 2;
     AnalysisOptions options;
     options.impulseSources = {0};
-    const auto model = Model::open("preset:cpu-paper-mqar-mamba2");
+    const auto model = Model::open("preset:cpu-rglru");  // one head per channel: the curves carry bands
     PlotSource source;
     source.current = std::make_shared<AnalysisResult>(analyze(model, input, options));
     source.reference = std::make_shared<AnalysisResult>(analyze(model.freshlyInitialized(), input, options));
@@ -256,6 +256,59 @@ TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
         EXPECT_EQ(outside, 0) << plot->title().toStdString() << ": " << outside << " of " << points.size()
                               << " points outside the frame";
     }
+}
+
+// Many heads read as a median with the band of their 10 and 90 % quantiles, every head, or one.
+struct CurveProbe : CurvePlot {
+    using CurvePlot::Curve;
+    using CurvePlot::layerCurves;
+};
+
+TEST(HeadAggregation, MedianAndQuantileBandOverHeads) {
+    const std::vector<std::vector<double>> rows = {{1, 10}, {5, 50}, {3, 30}, {2, 20}, {4, 40}};  // 5 heads, 2 lags
+    const auto row = [&](int64_t h) { return rows[size_t(h)].data(); };
+    PlotSource source;
+    const auto band = CurveProbe::layerCurves(source, 0, 5, 2, row, "model", false);
+    ASSERT_EQ(band.size(), 1u);
+    EXPECT_EQ(band[0].head, -1);
+    EXPECT_DOUBLE_EQ(band[0].y[0], 3);   // median of 1..5
+    EXPECT_DOUBLE_EQ(band[0].lo[0], 1.4);  // 10 %: 1 + 0.4·(2 − 1)
+    EXPECT_DOUBLE_EQ(band[0].hi[1], 46);   // 90 % of 10..50
+    source.heads = PlotSource::Heads::All;
+    EXPECT_EQ(CurveProbe::layerCurves(source, 0, 5, 2, row, "model", false).size(), 5u);
+    source.heads = PlotSource::Heads::One;
+    source.head = 4;
+    const auto one = CurveProbe::layerCurves(source, 0, 5, 2, row, "model", true);
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].head, 4);
+    EXPECT_EQ(one[0].y, rows[4]);
+    EXPECT_TRUE(one[0].dashed) << "a reference is dashed";
+    EXPECT_TRUE(one[0].lo.empty());
+}
+
+TEST(EigenPlotTest, TimeColouringHasAColourBarAndTextInputsNameTheirTokens) {
+    EigenPlot plot;
+    PlotSource source;
+    auto result = resultWith({{0.5, 0}, {0.6, 0.1}, {0.7, -0.1}, {0.8, 0}});
+    result->tokens = {"a", "b", "c", "d"};
+    source.current = result;
+    plot.setSource(source);
+    QImage image(640, 460, QImage::Format_ARGB32);
+    const auto render = [&] {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(0, 0, 640, 460));
+    };
+    render();
+    const double plainRight = plot.lastFrame().rect.right();
+    plot.setColouring(EigenPlot::Colouring::Time);
+    render();
+    const QRectF frame = plot.lastFrame().rect;
+    EXPECT_LT(frame.right(), plainRight) << "room for the colour bar";
+    const QColor top = image.pixelColor(int(frame.right() + 16), int(frame.top() + 3));
+    const QColor bottom = image.pixelColor(int(frame.right() + 16), int(frame.bottom() - 3));
+    EXPECT_GT(top.lightness(), bottom.lightness()) << "viridis: late steps light, early ones dark";
+    EXPECT_EQ(tokenAt(result.get(), 2), QString::fromUtf8(" \u201cc\u201d"));
+    EXPECT_TRUE(tokenAt(result.get(), 9).isEmpty());
 }
 
 TEST(Clipping, PolylinesAndPointsAreCutAtTheRectangle) {

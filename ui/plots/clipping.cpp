@@ -1,6 +1,7 @@
 #include "plots/clipping.h"
 
 #include <cmath>
+#include <functional>
 
 namespace eigenscope::ui::clip {
 
@@ -64,6 +65,40 @@ void drawEllipse(QPainter& painter, QPointF centre, double rx, double ry, const 
         outline.append(QPointF(centre.x() + rx * std::cos(a), centre.y() + ry * std::sin(a)));
     }
     drawPolyline(painter, outline, rect);
+}
+
+void fillPolygon(QPainter& painter, const QPolygonF& polygon, const QBrush& brush, const QRectF& rect) {
+    // Clip against each edge in turn: keep the side inside, add the crossing points.
+    QPolygonF out = polygon;
+    const auto clipEdge = [&](const std::function<bool(QPointF)>& inside, const std::function<QPointF(QPointF, QPointF)>& cross) {
+        QPolygonF in = out;
+        out.clear();
+        for (int i = 0; i < in.size(); ++i) {
+            const QPointF a = in[i], b = in[(i + 1) % in.size()];
+            if (inside(b)) {
+                if (!inside(a)) out.append(cross(a, b));
+                out.append(b);
+            } else if (inside(a)) {
+                out.append(cross(a, b));
+            }
+        }
+    };
+    const auto atX = [](double x) {
+        return [x](QPointF a, QPointF b) { return QPointF(x, a.y() + (x - a.x()) * (b.y() - a.y()) / (b.x() - a.x())); };
+    };
+    const auto atY = [](double y) {
+        return [y](QPointF a, QPointF b) { return QPointF(a.x() + (y - a.y()) * (b.x() - a.x()) / (b.y() - a.y()), y); };
+    };
+    clipEdge([&](QPointF p) { return p.x() >= rect.left(); }, atX(rect.left()));
+    clipEdge([&](QPointF p) { return p.x() <= rect.right(); }, atX(rect.right()));
+    clipEdge([&](QPointF p) { return p.y() >= rect.top(); }, atY(rect.top()));
+    clipEdge([&](QPointF p) { return p.y() <= rect.bottom(); }, atY(rect.bottom()));
+    if (out.size() < 3) return;
+    painter.save();
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(brush);
+    painter.drawPolygon(out);
+    painter.restore();
 }
 
 void fillRect(QPainter& painter, const QRectF& r, const QBrush& brush, const QRectF& rect) {

@@ -17,6 +17,8 @@ void drawPolyline(QPainter& painter, const QPolygonF& line, const QRectF& rect);
 void drawLine(QPainter& painter, QPointF from, QPointF to, const QRectF& rect);
 // The outline of an ellipse, as a 720-gon when it crosses the rectangle.
 void drawEllipse(QPainter& painter, QPointF centre, double rx, double ry, const QRectF& rect);
+// A filled polygon's part inside `rect` (Sutherland–Hodgman; no outline).
+void fillPolygon(QPainter& painter, const QPolygonF& polygon, const QBrush& brush, const QRectF& rect);
 // A filled rectangle's part inside `rect` (no outline).
 void fillRect(QPainter& painter, const QRectF& r, const QBrush& brush, const QRectF& rect);
 // The points inside `rect`.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace eigenscope::ui {
 
@@ -26,7 +27,12 @@ std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const 
     for (size_t l = 0; l < result.layers.size(); ++l) {
         if (!source.showsLayer(l)) continue;
         const int64_t H = result.layers[l].heads;
-        if (single) {
+        if (source.heads == PlotSource::Heads::Band && H > 1) {
+            entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(l).arg(H), curveColour(l, 0, H, false)});
+        } else if (source.heads == PlotSource::Heads::One) {
+            entries.push_back({QObject::tr("layer %1, head %2").arg(l).arg(std::min<int64_t>(source.head, H - 1)),
+                               curveColour(l, 0, H, false)});
+        } else if (single) {
             for (int64_t h = 0; h < std::min<int64_t>(H, 10); ++h)
                 entries.push_back({QObject::tr("head %1").arg(h), curveColour(l, h, H, true)});
         } else {
@@ -36,6 +42,51 @@ std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const 
     }
     if (source.referenceMatches()) entries.push_back({source.referenceLabel, Qt::gray, true});
     return entries;
+}
+
+std::vector<CurvePlot::Curve> CurvePlot::layerCurves(const PlotSource& source, size_t layer, int64_t heads,
+                                                     size_t length, const std::function<const double*(int64_t)>& row,
+                                                     const QString& label, bool reference) {
+    std::vector<Curve> out;
+    const auto single = [&](int64_t h) {
+        Curve c;
+        c.name = tr("%1: layer %2, head %3").arg(label).arg(layer).arg(h);
+        c.colour = curveColour(layer, h, heads, source.layer >= 0 && source.heads == PlotSource::Heads::All);
+        c.dashed = reference;
+        c.head = int(h);
+        c.y.assign(row(h), row(h) + length);
+        return c;
+    };
+    if (heads < 1) return out;
+    if (source.heads == PlotSource::Heads::One) {
+        out.push_back(single(std::clamp<int64_t>(source.head, 0, heads - 1)));
+    } else if (source.heads == PlotSource::Heads::All || heads == 1) {
+        for (int64_t h = 0; h < heads; ++h) out.push_back(single(h));
+    } else {
+        // Per lag, the heads' median and 10 and 90 % quantiles (linear interpolation) over their finite values.
+        Curve c;
+        c.name = tr("%1: layer %2, median of %3 heads").arg(label).arg(layer).arg(heads);
+        c.colour = curveColour(layer, 0, heads, false);
+        c.dashed = reference;
+        std::vector<double> values;
+        const auto quantile = [&](double q) {
+            const double at = q * double(values.size() - 1);
+            const size_t i = size_t(at);
+            return i + 1 < values.size() ? values[i] + (at - double(i)) * (values[i + 1] - values[i]) : values[i];
+        };
+        for (size_t k = 0; k < length; ++k) {
+            values.clear();
+            for (int64_t h = 0; h < heads; ++h)
+                if (std::isfinite(row(h)[k])) values.push_back(row(h)[k]);
+            std::sort(values.begin(), values.end());
+            const double nan = std::numeric_limits<double>::quiet_NaN();
+            c.y.push_back(values.empty() ? nan : quantile(0.5));
+            c.lo.push_back(values.empty() ? nan : quantile(0.1));
+            c.hi.push_back(values.empty() ? nan : quantile(0.9));
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 void CurvePlot::replaceCurves(std::vector<Curve> curves, std::vector<Marker> markers, const QString& xLabel,
@@ -75,6 +126,24 @@ void CurvePlot::paintData(QPainter& painter, const Frame& frame) const {
         painter.setPen(QPen(QColor(120, 120, 120), 1, Qt::DotLine));
         const double py = frame.toPixelY(horizontalLine_);
         clip::drawLine(painter, QPointF(frame.rect.left(), py), QPointF(frame.rect.right(), py), frame.rect);
+    }
+    for (const auto& c : curves_) {
+        if (c.lo.empty()) continue;
+        // The band where both of its edges can be drawn on the log axis: upper edge forward, lower edge back.
+        QColor fill = c.colour;
+        fill.setAlpha(c.dashed ? 35 : 60);
+        QPolygonF upper, lower;
+        for (size_t k = 0; k <= c.lo.size(); ++k) {
+            const bool shown = k < c.lo.size() && c.lo[k] > 0 && c.hi[k] > 0 && std::isfinite(c.hi[k]);
+            if (shown) {
+                upper.append(frame.toPixel(double(k), c.hi[k]));
+                lower.prepend(frame.toPixel(double(k), c.lo[k]));
+            } else if (!upper.isEmpty()) {
+                clip::fillPolygon(painter, upper + lower, fill, frame.rect);
+                upper.clear();
+                lower.clear();
+            }
+        }
     }
     painter.setBrush(Qt::NoBrush);
     for (const auto& c : curves_) {

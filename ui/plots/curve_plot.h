@@ -1,10 +1,11 @@
-// Curves over a lag k on a log y axis, one per layer and head, with the reference dashed: the base of the
-// impulse-response and memory-decay plots.
+// Curves over a lag k on a log y axis, per layer either the median over its heads with a 10–90 % band, every head,
+// or one head, with the reference dashed: the base of the impulse-response and memory-decay plots.
 #pragma once
 
 #include "plots/plot_source.h"
 #include "plots/plot_widget.h"
 
+#include <functional>
 #include <limits>
 
 namespace eigenscope::ui {
@@ -20,7 +21,9 @@ protected:
         QString name;
         QColor colour;
         bool dashed = false;
-        std::vector<double> y;  // index: k
+        std::vector<double> y;       // index: k
+        std::vector<double> lo, hi;  // a band around y (the heads' 10 and 90 % quantiles); empty: none
+        int head = -1;               // the head it shows; −1: a median over heads
     };
     struct Marker {
         double x = 0, y = 0;
@@ -32,6 +35,11 @@ protected:
                        const QString& yLabel, std::vector<LegendEntry> legend);
     static QColor curveColour(size_t layer, int64_t head, int64_t heads, bool singleLayer);
     static std::vector<LegendEntry> curveLegend(const PlotSource& source, const AnalysisResult& result);
+    // One layer's curves as the source's head view asks, from `heads` rows of `length` values (row(h) points at
+    // head h's), named "<label>: layer l" and dashed for the reference.
+    static std::vector<Curve> layerCurves(const PlotSource& source, size_t layer, int64_t heads, size_t length,
+                                          const std::function<const double*(int64_t)>& row, const QString& label,
+                                          bool reference);
     void setHorizontalLine(double y) { horizontalLine_ = y; }
 
     void dataAxes(Axis& x, Axis& y) const override;

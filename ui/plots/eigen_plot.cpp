@@ -118,8 +118,10 @@ void EigenPlot::paintData(QPainter& painter, const Frame& frame) const {
             buckets[k].append(frame.toPixel(p.re, p.im));
             if (!colours.count(k)) colours[k] = colour(p);
         }
+        // A marker is drawn only where it fits inside the frame whole.
+        const QRectF inner = frame.rect.adjusted(width / 2, width / 2, -width / 2, -width / 2);
         for (auto& [k, all] : buckets) {
-            const QPolygonF polygon = clip::points(all, frame.rect);
+            const QPolygonF polygon = clip::points(all, inner);
             if (!raster) {
                 painter.setPen(QPen(colours[k], width, Qt::SolidLine, Qt::RoundCap));
                 painter.drawPoints(polygon);
@@ -134,6 +136,7 @@ void EigenPlot::paintData(QPainter& painter, const Frame& frame) const {
         drawAll(referencePoints_, [](const Point&) { return QColor(170, 170, 170); }, [](const Point&) { return 0; }, 6.0);
     drawAll(points_, [this](const Point& p) { return colourOf(colourKey(p)); }, [this](const Point& p) { return colourKey(p); },
             3.5);
+    if (timeBar()) paintColourBar(painter, frame, 0, maxT_ - 1, false, tr("time step t"));
 }
 
 void EigenPlot::paintDensity(QPainter& painter, const Frame& frame) const {
@@ -162,10 +165,7 @@ std::vector<LegendEntry> EigenPlot::legend() const {
     std::vector<LegendEntry> entries;
     if (densityMode()) {
         entries.push_back({tr("density of %1 values (log)").arg(points_.size()), sequentialColour(0.8)});
-    } else if (colouring_ == Colouring::Time) {
-        entries.push_back({tr("t = 0"), sequentialColour(0.0)});
-        entries.push_back({tr("t = %1").arg(maxT_ - 1), sequentialColour(1.0)});
-    } else {
+    } else if (colouring_ != Colouring::Time) {
         int most = 0;
         for (const auto& p : points_) most = std::max(most, colouring_ == Colouring::Layer ? p.layer : p.head);
         for (int i = 0; i <= std::min(most, 9); ++i)
@@ -198,8 +198,9 @@ QString EigenPlot::hoverText(const Frame& frame, QPointF pixel) const {
     }
     if (!nearest) return {};
     const std::complex<double> z(nearest->re, nearest->im);
-    return tr("layer %1, head %2, t = %3, sample %4, mode %5\nλ = %6 %7 %8i\n|λ| = %9, arg λ = %10°")
-        .arg(nearest->layer).arg(nearest->head).arg(nearest->t).arg(nearest->sample).arg(nearest->mode)
+    return tr("layer %1, head %2, t = %3%4, sample %5, mode %6\nλ = %7 %8 %9i\n|λ| = %10, arg λ = %11°")
+        .arg(nearest->layer).arg(nearest->head).arg(nearest->t)
+        .arg(nearest->sample == 0 ? tokenAt(source_.current.get(), nearest->t) : QString()).arg(nearest->sample).arg(nearest->mode)
         .arg(z.real(), 0, 'f', 5).arg(z.imag() < 0 ? "−" : "+").arg(std::abs(z.imag()), 0, 'f', 5)
         .arg(std::abs(z), 0, 'f', 5).arg(std::arg(z) * 180.0 / M_PI, 0, 'f', 2);
 }

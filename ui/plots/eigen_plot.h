@@ -31,6 +31,7 @@ protected:
     std::vector<LegendEntry> legend() const override;
     QString hoverText(const Frame& frame, QPointF pixel) const override;
     bool equalAspect() const override { return true; }
+    double rightMargin() const override { return timeBar() ? 84 : 12; }
     bool hasData() const override { return !points_.empty(); }
 
 private:
@@ -42,6 +43,7 @@ private:
     int colourKey(const Point& p) const;
     QColor colourOf(int key) const;
     void paintDensity(QPainter& painter, const Frame& frame) const;
+    bool timeBar() const { return colouring_ == Colouring::Time && !densityMode() && !points_.empty(); }
 
     PlotSource source_;
     std::vector<Point> points_, referencePoints_;

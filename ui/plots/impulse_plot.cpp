@@ -17,20 +17,14 @@ void ImpulsePlot::setSource(const PlotSource& source) {
     const auto add = [&](const AnalysisResult& r, bool reference) {
         if (r.impulseSources.empty()) return;
         const auto S = r.impulseSources.size(), length = size_t(r.maxLag + 1);
+        const QString label = (reference ? source.referenceLabel : source.currentLabel) +
+                              tr(" (s = %1)").arg(r.impulseSources.front());
         for (size_t l = 0; l < r.layers.size(); ++l) {
             if (!source.showsLayer(l)) continue;
             const auto& layer = r.layers[l];
-            for (int64_t h = 0; h < layer.heads; ++h) {
-                const size_t offset = size_t(h) * S * length;  // source index 0
-                if (layer.impulse.size() < offset + length) continue;
-                Curve c;
-                c.name = tr("%1: layer %2, head %3, s = %4").arg(reference ? source.referenceLabel : source.currentLabel)
-                             .arg(l).arg(h).arg(r.impulseSources.front());
-                c.colour = curveColour(l, h, layer.heads, source.layer >= 0);
-                c.dashed = reference;
-                c.y.assign(layer.impulse.begin() + ptrdiff_t(offset), layer.impulse.begin() + ptrdiff_t(offset + length));
-                curves.push_back(std::move(c));
-            }
+            if (layer.impulse.size() < size_t(layer.heads) * S * length) continue;
+            const auto row = [&](int64_t h) { return layer.impulse.data() + size_t(h) * S * length; };  // source 0
+            for (auto& c : layerCurves(source, l, layer.heads, length, row, label, reference)) curves.push_back(std::move(c));
         }
     };
     if (source.referenceMatches()) add(*source.reference, true);
@@ -109,26 +103,7 @@ void ImpulsePlot::paintData(QPainter& painter, const Frame& frame) const {
     }
     const QRectF target(frame.toPixel(0, double(mapSize_)), frame.toPixel(double(mapSize_), 0));
     clip::drawImage(painter, target, map_, frame.rect);
-    // The colour bar of ‖Φ‖ on a log scale, right of the data area (outside its clip), with a tick per decade.
-    painter.save();
-    painter.setClipping(false);
-    const QRectF bar(frame.rect.right() + 10, frame.rect.top(), 12, frame.rect.height());
-    for (int i = 0; i < int(bar.height()); ++i)
-        painter.fillRect(QRectF(bar.left(), bar.bottom() - i - 1, bar.width(), 1.5), sequentialColour(i / bar.height()));
-    painter.setPen(foreground());
-    const double span = std::max(mapHi_ - mapLo_, 1e-9);
-    const int step = std::max(1, int(std::ceil(span / 6)));
-    for (int e = int(std::ceil(mapLo_)); e <= int(std::floor(mapHi_)); e += step) {
-        const double y = bar.bottom() - (e - mapLo_) / span * bar.height();
-        painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y));
-        painter.drawText(QPointF(bar.right() + 5, y + 4), QStringLiteral("1e%1").arg(e));
-    }
-    painter.save();
-    painter.translate(bar.right() + 44, bar.center().y());
-    painter.rotate(-90);
-    painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), 14), Qt::AlignHCenter, tr("‖Φ(t, s)‖"));
-    painter.restore();
-    painter.restore();
+    paintColourBar(painter, frame, mapLo_, mapHi_, true, tr("‖Φ(t, s)‖"));
 }
 
 std::vector<LegendEntry> ImpulsePlot::legend() const {
@@ -141,7 +116,9 @@ QString ImpulsePlot::hoverText(const Frame& frame, QPointF pixel) const {
     const auto s = int64_t(frame.toDataX(pixel.x())), t = int64_t(frame.toDataY(pixel.y()));
     if (s < 0 || t < 0 || s >= mapSize_ || t >= mapSize_) return {};
     if (s > t) return tr("t = %1 < s = %2: not causal").arg(t).arg(s);
-    return tr("‖Φ(%1, %2)‖ = %3").arg(t).arg(s).arg(mapValues_[size_t(t * mapSize_ + s)], 0, 'g', 5);
+    return tr("‖Φ(%1, %2)‖ = %3\nt%4, s%5")
+        .arg(t).arg(s).arg(mapValues_[size_t(t * mapSize_ + s)], 0, 'g', 5)
+        .arg(tokenAt(source_.current.get(), t)).arg(tokenAt(source_.current.get(), s));
 }
 
 }  // namespace eigenscope::ui

@@ -29,4 +29,9 @@ LayerBins layerBins(const LayerSpectrum& layer, size_t nbins) {
     return out;
 }
 
+QString tokenAt(const AnalysisResult* result, int64_t t) {
+    if (!result || t < 0 || t >= int64_t(result->tokens.size())) return {};
+    return QStringLiteral(" \u201c%1\u201d").arg(QString::fromStdString(result->tokens[size_t(t)]));
+}
+
 }  // namespace eigenscope::ui

@@ -16,8 +16,12 @@ struct PlotSource {
     std::shared_ptr<const AnalysisResult> reference;
     QString currentLabel = QStringLiteral("current");
     QString referenceLabel;
+    // How curves over many heads are drawn: each layer's median with the 10–90 % band of its heads, every head, or
+    // the one head `head`.
+    enum class Heads { Band, All, One };
     int layer = -1;  // -1: every layer
-    int head = 0;    // the head of the T×T map
+    Heads heads = Heads::Band;
+    int head = 0;    // the head of the T×T map and of Heads::One
     double epsilon = 0.01;  // the memory-horizon threshold the analysis used
 
     bool showsLayer(size_t l) const { return layer < 0 || size_t(layer) == l; }
@@ -30,5 +34,8 @@ struct LayerBins {
     std::vector<double> mean, std;  // (nbins)
 };
 LayerBins layerBins(const LayerSpectrum& layer, size_t nbins);
+
+// The token at step t of the result's input, quoted for a read-out; empty when the input has no token text.
+QString tokenAt(const AnalysisResult* result, int64_t t);
 
 }  // namespace eigenscope::ui

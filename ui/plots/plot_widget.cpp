@@ -256,6 +256,33 @@ void PlotWidget::render(QPainter& painter, const QRectF& target, bool onScreen) 
     painter.restore();
 }
 
+void PlotWidget::paintColourBar(QPainter& painter, const Frame& frame, double lo, double hi, bool log,
+                                const QString& label) const {
+    painter.save();
+    painter.setClipping(false);  // right of the data area
+    const QRectF bar(frame.rect.right() + 10, frame.rect.top(), 12, frame.rect.height());
+    for (int i = 0; i < int(bar.height()); ++i)
+        painter.fillRect(QRectF(bar.left(), bar.bottom() - i - 1, bar.width(), 1.5), sequentialColour(i / bar.height()));
+    painter.setPen(foreground_);
+    const double span = std::max(hi - lo, 1e-9);
+    std::vector<double> ticks;
+    if (log) {
+        const int step = std::max(1, int(std::ceil(span / 6)));
+        for (int e = int(std::ceil(lo)); e <= int(std::floor(hi)); e += step) ticks.push_back(e);
+    } else {
+        ticks = axisTicks(Axis{lo, hi, false, {}}, bar.height());
+    }
+    for (double v : ticks) {
+        const double y = bar.bottom() - (v - lo) / span * bar.height();
+        painter.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 3, y));
+        painter.drawText(QPointF(bar.right() + 5, y + 4), log ? QStringLiteral("1e%1").arg(int(v)) : QString::number(v, 'g', 4));
+    }
+    painter.translate(bar.right() + 44, bar.center().y());
+    painter.rotate(-90);
+    painter.drawText(QRectF(-bar.height() / 2, 0, bar.height(), 14), Qt::AlignHCenter, label);
+    painter.restore();
+}
+
 void PlotWidget::paintEvent(QPaintEvent*) {
     QPainter painter(this);
     render(painter, rect(), true);

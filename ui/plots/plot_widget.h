@@ -77,6 +77,9 @@ protected:
     // The colours of the render in progress: text and axes, and the background.
     QColor foreground() const { return foreground_; }
     QColor background() const { return background_; }
+    // A colour bar right of the data (sequentialColour from lo at the bottom to hi at the top) with ticks — whole
+    // decades when `log` (lo and hi are then log10 values) — and `label` along it. Needs rightMargin() ≥ 84.
+    void paintColourBar(QPainter& painter, const Frame& frame, double lo, double hi, bool log, const QString& label) const;
     // Extra room right of the plot rectangle (colour bars).
     virtual double rightMargin() const { return 12; }
     virtual QString emptyText() const { return tr("no data"); }

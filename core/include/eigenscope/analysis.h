@@ -87,6 +87,7 @@ struct AnalysisResult {
     std::vector<double> binEdges, phaseEdges;
     std::vector<int64_t> impulseSources;
     std::vector<int64_t> taskGaps;          // dependency distances the task published (MQAR: query − key)
+    std::vector<std::string> tokens;        // sample 0's tokens as text, one per step, when the input is text
     std::vector<double> influence;          // (T, T): ‖∂y_t/∂u_s‖ of sample 0, when asked
     std::vector<LayerSpectrum> layers;
     double modelAlignment = std::numeric_limits<double>::quiet_NaN();

@@ -77,6 +77,7 @@ json resultJson(const AnalysisResult& r) {
             {"bin_edges", edgesJson(r.binEdges)},
             {"phase_edges", edgesJson(r.phaseEdges)},
             {"impulse_sources", r.impulseSources},
+            {"tokens", r.tokens},
             {"horizon_note", "null: R(k) stays above epsilon up to max_lag"},
             {"layers", layers},           {"model_alignment", number(r.modelAlignment)},
             {"elapsed_ms", r.elapsedMs}};
@@ -153,6 +154,7 @@ AnalysisResult resultFromArrays(const std::map<std::string, torch::Tensor>& arra
         r.binEdges = edges(summary.at("bin_edges"));
         r.phaseEdges = edges(summary.at("phase_edges"));
         r.impulseSources = summary.value("impulse_sources", std::vector<int64_t>{});
+        r.tokens = summary.value("tokens", std::vector<std::string>{});
         r.modelAlignment = orNan(summary.at("model_alignment"));
         r.elapsedMs = summary.at("elapsed_ms");
         if (arrays.count(prefix + "task_gaps")) r.taskGaps = integers("task_gaps");

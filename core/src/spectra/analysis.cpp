@@ -158,6 +158,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
     result.phaseEdges = o.phaseEdges;
     result.impulseSources = o.impulseSources;
     result.taskGaps = built.gaps;
+    result.tokens = built.tokenText;
 
     torch::Tensor x;
     {

@@ -4,6 +4,7 @@
 #include "tasks/tasks.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <sstream>
 
@@ -99,6 +100,9 @@ BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
                 throw Error("input text: byte " + std::to_string(byte) + " at offset " + std::to_string(i) +
                             " is outside the model's vocabulary of " + std::to_string(spec.vocabSize));
             tokens[0][int64_t(i)] = byte;
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "<0x%02X>", unsigned(byte));  // a byte of a multi-byte character
+            built.tokenText.push_back(byte < 0x80 ? std::string(1, input.text[i]) : std::string(hex));
         }
         built.tokens = tokens;
     } else if (input.kind == "embed") {

@@ -11,6 +11,7 @@ struct BuiltInput {
     torch::Tensor tokens;       // (B, T) int64, or undefined
     torch::Tensor embeddings;   // (B, T, d) float, or undefined (then the encoder runs on tokens)
     std::vector<int64_t> gaps;  // dependency distances the task publishes
+    std::vector<std::string> tokenText;  // sample 0's tokens as text, one per step (text inputs)
 };
 
 BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input);

@@ -166,6 +166,7 @@ void expectSameResult(const AnalysisResult& a, const AnalysisResult& b) {
     EXPECT_EQ(a.phaseEdges, b.phaseEdges);
     EXPECT_EQ(a.impulseSources, b.impulseSources);
     EXPECT_EQ(a.taskGaps, b.taskGaps);
+    EXPECT_EQ(a.tokens, b.tokens);
     EXPECT_TRUE(same(a.influence, b.influence));
     EXPECT_TRUE(same({a.modelAlignment}, {b.modelAlignment}));
     ASSERT_EQ(a.layers.size(), b.layers.size());
@@ -316,6 +317,11 @@ TEST(Analysis, TextInputRunsItsBytesAsOneSample) {
     EXPECT_EQ(result.batch, 1);
     EXPECT_EQ(result.seqLen, 22);
     EXPECT_EQ(result.input, "text:key a, value b; key a?");
+    ASSERT_EQ(result.tokens.size(), 22u) << "the tokens travel with the result";
+    EXPECT_EQ(result.tokens[4], "a");
+    EXPECT_EQ(analyze(model, parseInputSpec("text:é"), AnalysisOptions{}).tokens,
+              (std::vector<std::string>{"<0xC3>", "<0xA9>"}))
+        << "bytes of a multi-byte character are named, so the JSON stays UTF-8";
     ModelSpec small = presetSpec("cpu-paper-mqar-mamba2");
     small.vocabSize = 64;
     const auto error = errorOf([&] { analyze(Model::fromSpec(small), parseInputSpec("text:ab"), AnalysisOptions{}); });
