@@ -5,10 +5,12 @@
 #include "eigenscope/runtime.h"
 #include "export/figure_export.h"
 #include "main_window.h"
+#include "panels/board_window.h"
 #include "panels/input_panel.h"
 #include "panels/training_panel.h"
 #include "plots/plot_widget.h"
 #include "session/session.h"
+#include "session/board.h"
 #include "session/training_run.h"
 
 #include <QApplication>
@@ -67,7 +69,15 @@ int main(int argc, char** argv) {
     const QCommandLineOption input("input", "The input to analyse, as for eigenscope-cli: randn, impulse, text:TEXT, "
                                             "tokens:FILE.npy, embed:FILE.npy or task:mqar[:key=value,...].", "spec");
     const QCommandLineOption title("title", "With --figure: a heading put before each exported plot's title.", "text");
-    parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input, title});
+    const QCommandLineOption board("board", "With --figure: a comparison board of these models (presets, model files or "
+                                            "folders, run folders, RUNFOLDER@STEP), comma-separated, by the first of "
+                                            "--plots, with shared axes.", "models");
+    const QCommandLineOption columns("columns", "With --board: cells per row.", "n", "3");
+    const QCommandLineOption batch("batch", "Batch size of generated inputs.", "b");
+    const QCommandLineOption seqLen("seq-len", "Length of generated inputs (default: the model's).", "t");
+    const QCommandLineOption dpi("dpi", "With --figure as PNG: dots per inch.", "dpi", "200");
+    parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input, title, board, columns, batch,
+                       seqLen, dpi});
     parser.process(app);
     const QString compareMode = parser.value(compare);
     if (compareMode != "none" && compareMode != "init") {
@@ -102,6 +112,56 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (parser.isSet(batch) || parser.isSet(seqLen)) {
+        auto settings = session->settings();
+        bool ok = true;
+        if (parser.isSet(batch)) settings.input.batch = parser.value(batch).toLongLong(&ok);
+        bool okLength = true;
+        if (parser.isSet(seqLen)) settings.input.seqLen = parser.value(seqLen).toLongLong(&okLength);
+        if (!ok || !okLength || settings.input.batch < 1 || settings.input.seqLen < 0) {
+            std::fprintf(stderr, "eigenscope: --batch and --seq-len take positive integers\n");
+            return 2;
+        }
+        session->setSettings(settings);
+    }
+    bool dpiOk = false;
+    const int dpiValue = parser.value(dpi).toInt(&dpiOk);
+    if (!dpiOk || dpiValue < 36 || dpiValue > 1200) {
+        std::fprintf(stderr, "eigenscope: --dpi must be in [36, 1200]\n");
+        return 2;
+    }
+    if (parser.isSet(board)) {
+        if (!parser.isSet(figure)) {
+            std::fprintf(stderr, "eigenscope: --board needs --figure FILE\n");
+            return 2;
+        }
+        using Plot = eigenscope::ui::BoardWindow::Plot;
+        const Plot plots[] = {Plot::Eigen, Plot::Bins, Plot::Impulse, Plot::Decay};  // in the order of `known`
+        auto* grid = window.board();
+        grid->setSources(parser.value(board).split(',', Qt::SkipEmptyParts));
+        grid->setPlot(parser.isSet(plotNames) ? plots[chosen.front()] : Plot::Bins);
+        grid->setWithInit(compareMode == "init");
+        grid->setColumns(std::max(1, parser.value(columns).toInt()));
+        const QString out = parser.value(figure);
+        QObject::connect(grid, &eigenscope::ui::BoardWindow::shown, &window, [&, grid, out] {
+            for (const auto& entry : grid->board()->entries())
+                if (!entry.result) {
+                    std::fprintf(stderr, "eigenscope: %s\n", qPrintable(entry.error));
+                    QApplication::exit(1);
+                    return;
+                }
+            try {
+                grid->exportTo(out, dpiValue);
+                std::printf("eigenscope: wrote %s\n", qPrintable(out));
+                QApplication::exit(0);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "eigenscope: %s\n", e.what());
+                QApplication::exit(1);
+            }
+        });
+        grid->analyse();
+        return app.exec();
+    }
     const bool headless = parser.isSet(screenshot) || parser.isSet(figure);
     bool awaitingRun = false;  // a run folder: the figure shows its latest snapshot, not the demo
     if (!parser.positionalArguments().isEmpty()) {
@@ -120,6 +180,7 @@ int main(int argc, char** argv) {
                 (*check)();
             }, Qt::QueuedConnection);
             session->training()->open(model);
+            window.revealTraining();
         } else if (!window.openModel(model, parser.value(config)) && headless) {
             // Nothing else would be drawn but the demo: that is a failure, not a figure.
             std::fprintf(stderr, "eigenscope: %s\n", qPrintable(session->lastError()));
@@ -145,7 +206,7 @@ int main(int argc, char** argv) {
                 selected.push_back(plot);
             }
             try {
-                eigenscope::ui::exportFigure(selected, out);
+                eigenscope::ui::exportFigure(selected, out, dpiValue);
                 std::printf("eigenscope: wrote %s\n", qPrintable(out));
                 QApplication::exit(0);
             } catch (const std::exception& e) {

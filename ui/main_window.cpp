@@ -4,6 +4,7 @@
 #include "eigenscope/presets.h"
 #include "export/figure_export.h"
 #include "panels/architecture_panel.h"
+#include "panels/board_window.h"
 #include "panels/input_panel.h"
 #include "panels/metrics_panel.h"
 #include "panels/training_panel.h"
@@ -367,6 +368,10 @@ void MainWindow::buildMenus() {
             QSettings().setValue("theme", key);
             applyTheme(key);
         });
+    view->addAction(tr("Comparison &board…"), QKeySequence(tr("Ctrl+B")), this, [this] {
+        board()->show();
+        board()->raise();
+    });
     view->addAction(tr("Reset plot zoom"), QKeySequence(tr("Ctrl+0")), this, [this] {
         for (auto* p : plots()) p->resetView();
     });
@@ -407,6 +412,11 @@ void MainWindow::showHelpText(const QString& title, const QString& markdown) {
     layout->addWidget(browser);
     dialog->resize(820, 640);
     dialog->show();
+}
+
+BoardWindow* MainWindow::board() {
+    if (!board_) board_ = new BoardWindow(session_, this);
+    return board_;
 }
 
 void MainWindow::revealTraining() { sideScroll_->ensureWidgetVisible(training_, 0, 0); }

@@ -18,6 +18,7 @@ class QSpinBox;
 namespace eigenscope::ui {
 
 class ArchitecturePanel;
+class BoardWindow;
 class BinsPlot;
 class DecayPlot;
 class EigenPlot;
@@ -43,6 +44,8 @@ public:
     MetricsPanel* metricsPanel() const { return metrics_; }
     TrainingPanel* trainingPanel() const { return training_; }
     void revealTraining();  // scrolls the side panel to the training controls
+    // The comparison board's window (made on first use).
+    BoardWindow* board();
     std::vector<PlotWidget*> plots() const;
     void setImpulseMap(bool on);
     void exportPlots(const QString& path, int dpi = 200);
@@ -99,6 +102,7 @@ private:
     QProgressBar* progress_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
     QMenu* recentMenu_ = nullptr;
+    BoardWindow* board_ = nullptr;
 };
 
 }  // namespace eigenscope::ui

@@ -33,4 +33,14 @@ done
   --snapshot-every 2 --out "$dir/run" > /dev/null
 "$gui" "$dir/run" --plots bins --figure "$dir/run.svg" | grep -q "wrote $dir/run.svg"
 svg_text "$dir/run.svg" | grep -q "step 4" || { echo "the run's figure does not show its last snapshot"; exit 1; }
+# A comparison board: a run folder against its first snapshot beside two presets, as one figure with three cells.
+"$gui" --board "$dir/run,preset:cpu-paper-mqar-lru,preset:s6" --compare init --plots bins --seq-len 16 --batch 2 \
+  --columns 3 --figure "$dir/board.svg" | grep -q "wrote $dir/board.svg"
+[ "$(svg_text "$dir/board.svg" | grep -o "|λ| bins per layer" | wc -l)" -eq 3 ] || { echo "the board has not three cells"; exit 1; }
+svg_text "$dir/board.svg" | grep -q "run @ step 4" || { echo "the board does not name the run's snapshot"; exit 1; }
+if "$gui" --board "preset:s6,$dir/missing.safetensors" --figure "$dir/bad-board.png" 2> "$dir/err"; then
+  echo "a board with a missing model was accepted"; exit 1
+fi
+grep -q "missing.safetensors" "$dir/err" || { echo "the board's error does not name the file: $(cat "$dir/err")"; exit 1; }
+[ ! -e "$dir/bad-board.png" ] || { echo "a failed board wrote a figure"; exit 1; }
 echo "gui figure: ok"

@@ -1,6 +1,7 @@
 #include "eigenscope/presets.h"
 #include "main_window.h"
 #include "panels/architecture_panel.h"
+#include "panels/board_window.h"
 #include "panels/input_panel.h"
 #include "panels/metrics_panel.h"
 #include "panels/training_panel.h"
@@ -41,6 +42,7 @@
 #include <QAbstractAxis>
 #include <QLabel>
 #include <QSet>
+#include <QSignalSpy>
 #include <QTest>
 #include <QWheelEvent>
 
@@ -619,6 +621,39 @@ TEST_F(MainWindowTest, EveryOptionInTheSidePanelExplainsItself) {
             EXPECT_TRUE(explained(w)) << w->metaObject()->className() << " " << w->objectName().toStdString()
                                       << " in " << panel->metaObject()->className() << " has no tooltip";
         }
+}
+
+TEST_F(MainWindowTest, TheComparisonBoardSharesItsAxesAndExportsOneFigure) {
+    auto* board = window->board();
+    board->setSources({"preset:cpu-paper-mqar-mamba2", "preset:cpu-paper-mqar-softmax", "preset:cpu-paper-mqar-lru",
+                       "preset:cpu-rglru"});
+    board->setPlot(BoardWindow::Plot::Decay);
+    board->setColumns(2);
+    QSignalSpy shown(board, &BoardWindow::shown);
+    board->analyse();
+    ASSERT_TRUE(waitFor([&] { return shown.count() == 1; }));
+    const auto cells = board->cells();
+    ASSERT_EQ(cells.size(), 4u);
+    QImage image(480, 360, QImage::Format_ARGB32);
+    std::vector<std::pair<Axis, Axis>> views;
+    for (const auto* cell : cells) {
+        QPainter painter(&image);
+        cell->render(painter, QRectF(0, 0, 480, 360));
+        painter.end();
+        views.emplace_back(cell->lastFrame().x, cell->lastFrame().y);
+        EXPECT_TRUE(cell->title().startsWith(QStringLiteral("cpu-"))) << "each cell names its model";
+    }
+    for (const auto& [x, y] : views) {
+        EXPECT_EQ(x.lo, views.front().first.lo);
+        EXPECT_EQ(x.hi, views.front().first.hi);
+        EXPECT_EQ(y.lo, views.front().second.lo) << "shared axes";
+        EXPECT_EQ(y.hi, views.front().second.hi);
+    }
+    const QString png = dir.filePath("board.png");
+    board->exportTo(png, 96);
+    const QImage figure(png);
+    EXPECT_EQ(figure.width(), 2 * 480);
+    EXPECT_EQ(figure.height(), 2 * 360);
 }
 
 }  // namespace

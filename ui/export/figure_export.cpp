@@ -12,18 +12,20 @@
 #include <QSaveFile>
 #include <QSvgGenerator>
 
+#include <algorithm>
+
 namespace eigenscope::ui {
 
 namespace {
 
-QSize gridSize(size_t count, QSize cell) {
-    const int columns = count > 1 ? 2 : 1, rows = int((count + 1) / 2);
-    return {cell.width() * columns, cell.height() * rows};
+QSize gridSize(size_t count, QSize cell, int columns) {
+    const int used = std::min<int>(columns, int(count)), rows = int((count + size_t(columns) - 1) / size_t(columns));
+    return {cell.width() * used, cell.height() * rows};
 }
 
-void paintGrid(QPainter& painter, const std::vector<const PlotWidget*>& plots, QSize cell, QPointF origin = {}) {
+void paintGrid(QPainter& painter, const std::vector<const PlotWidget*>& plots, QSize cell, int columns, QPointF origin = {}) {
     for (size_t i = 0; i < plots.size(); ++i) {
-        const int column = plots.size() > 1 ? int(i % 2) : 0, row = plots.size() > 1 ? int(i / 2) : 0;
+        const int column = int(i % size_t(columns)), row = int(i / size_t(columns));
         plots[i]->render(painter, QRectF(origin.x() + column * cell.width(), origin.y() + row * cell.height(), cell.width(),
                                          cell.height()));
     }
@@ -48,11 +50,12 @@ FigureFormat figureFormat(const QString& path) {
     throw Error(path.toStdString() + ": unknown figure format \"" + suffix.toStdString() + "\" (use .png, .svg or .pdf)");
 }
 
-void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& path, int dpi, QSize cellSize) {
+void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& path, int dpi, QSize cellSize, int columns) {
     if (plots.empty()) throw Error(path.toStdString() + ": no plot to export");
     if (dpi < 36 || dpi > 1200) throw Error(path.toStdString() + ": DPI " + std::to_string(dpi) + " is outside [36, 1200]");
+    if (columns < 1) throw Error(path.toStdString() + ": a figure needs at least one column");
     const FigureFormat format = figureFormat(path);
-    const QSize logical = gridSize(plots.size(), cellSize);
+    const QSize logical = gridSize(plots.size(), cellSize, columns);
     QSaveFile file(path);
     openOrThrow(file);
     if (format == FigureFormat::Png) {
@@ -64,7 +67,7 @@ void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& pa
         {
             QPainter painter(&image);
             painter.scale(scale, scale);
-            paintGrid(painter, plots, cellSize);
+            paintGrid(painter, plots, cellSize, columns);
         }
         if (!image.save(&file, "PNG")) throw Error(path.toStdString() + ": PNG encoding failed");
     } else if (format == FigureFormat::Svg) {
@@ -76,7 +79,7 @@ void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& pa
         svg.setTitle(plots.size() == 1 ? plots.front()->title() : QStringLiteral("eigenscope"));
         svg.setDescription(QStringLiteral("eigenscope figure"));
         QPainter painter(&svg);
-        paintGrid(painter, plots, cellSize);
+        paintGrid(painter, plots, cellSize, columns);
     } else {
         QPdfWriter pdf(&file);
         pdf.setCreator(QStringLiteral("eigenscope"));
@@ -85,7 +88,7 @@ void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& pa
         pdf.setPageSize(QPageSize(QSizeF(logical.width() * 0.75, logical.height() * 0.75), QPageSize::Point));
         QPainter painter(&pdf);
         painter.scale(pdf.width() / double(logical.width()), pdf.height() / double(logical.height()));
-        paintGrid(painter, plots, cellSize);
+        paintGrid(painter, plots, cellSize, columns);
     }
     commitOrThrow(file);
 }
@@ -117,7 +120,7 @@ void exportReport(const std::vector<const PlotWidget*>& plots, const ReportConte
     painter.setFont(body);
     painter.drawText(QRectF(0, 28, page.width(), 40), Qt::AlignLeft | Qt::TextWordWrap, content.summary);
     const QSize cell(int(page.width() / 2), int((page.height() - 72) / 2));
-    paintGrid(painter, plots, cell, QPointF(0, 72));
+    paintGrid(painter, plots, cell, 2, QPointF(0, 72));
 
     pdf.newPage();
     painter.setFont(heading);

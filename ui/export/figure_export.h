@@ -17,9 +17,9 @@ enum class FigureFormat { Png, Svg, Pdf };
 // From the file suffix; throws eigenscope::Error naming the path for anything else.
 FigureFormat figureFormat(const QString& path);
 
-// Plots side by side in a grid of up to two columns, each `cellSize` logical pixels (1/96 inch).
+// Plots side by side in a grid of `columns` columns, each `cellSize` logical pixels (1/96 inch).
 void exportFigure(const std::vector<const PlotWidget*>& plots, const QString& path, int dpi = 200,
-                  QSize cellSize = QSize(640, 460));
+                  QSize cellSize = QSize(640, 460), int columns = 2);
 
 struct ReportContent {
     QString title;

@@ -86,6 +86,10 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     overlayRow->addWidget(overlay);
     overlayRow->addWidget(clearOverlays);
     form->addRow(overlayRow);
+    openModel_ = new QPushButton(tr("Open the run's model"), group);
+    openModel_->setToolTip(tr("Make the run's latest checkpoint the current model"));
+    openModel_->setEnabled(false);
+    form->addRow(openModel_);
     timeline_ = new QSlider(Qt::Horizontal, group);
     timeline_->setRange(0, 0);
     timeline_->setEnabled(false);
@@ -103,6 +107,8 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     connect(run, &TrainingRun::progressed, this, &TrainingPanel::onProgress);
     connect(run, &TrainingRun::snapshotAdded, this, &TrainingPanel::onSnapshotAdded);
     connect(run, &TrainingRun::reset, this, &TrainingPanel::rebuild);
+    connect(run, &TrainingRun::curveChanged, this,
+            [this] { curves_->setRun({QFileInfo(session_->training()->shownFolder()).fileName(), session_->training()->curve()}); });
     connect(run, &TrainingRun::stateChanged, this, &TrainingPanel::onStateChanged);
     connect(run, &TrainingRun::failed, this, [this](const QString& error) { status_->setText(error); });
     connect(run, &TrainingRun::overlaysChanged, this, [this] {
@@ -115,6 +121,7 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
         if (!folder.isEmpty()) session_->training()->overlay(folder);
     });
     connect(clearOverlays, &QPushButton::clicked, run, &TrainingRun::clearOverlays);
+    connect(openModel_, &QPushButton::clicked, this, [this] { session_->openModel(session_->training()->modelFile()); });
 }
 
 void TrainingPanel::setTask(const QString& task) { task_->setText(task); }
@@ -135,6 +142,7 @@ void TrainingPanel::start() {
 
 void TrainingPanel::onStateChanged() {
     const auto* run = session_->training();
+    openModel_->setEnabled(!run->running() && !run->modelFile().isEmpty());
     startButton_->setEnabled(!run->running());
     startButton_->setText(run->resumable() ? tr("Resume") : tr("Start"));
     pauseButton_->setEnabled(run->running());
@@ -152,7 +160,14 @@ void TrainingPanel::onProgress(int step, int steps, double loss, double accuracy
 }
 
 void TrainingPanel::rebuild() {
-    const QString folder = session_->training()->shownFolder();
+    const auto* run = session_->training();
+    const QString folder = run->shownFolder();
+    if (!run->running() && !folder.isEmpty())
+        status_->setText(run->following() ? tr("following a training that another program runs…")
+                         : run->curve().empty() ? tr("opened run")
+                                                : tr("opened run: step %1, %2 snapshots")
+                                                      .arg(run->curve().back().step)
+                                                      .arg(run->snapshots().size()));
     folder_->setText(folder.isEmpty() ? QString()
                                       : tr("run folder: <a href=\"%1\">%2</a>")
                                             .arg(QUrl::fromLocalFile(folder).toString(), folder.toHtmlEscaped()));

@@ -127,6 +127,12 @@ void PlotWidget::resetView() {
     update();
 }
 
+std::pair<Axis, Axis> PlotWidget::dataRange() const {
+    Axis x, y;
+    dataAxes(x, y);
+    return {x, y};
+}
+
 void PlotWidget::setView(const Axis& x, const Axis& y) {
     view_ = std::make_pair(x, y);
     update();

@@ -56,6 +56,8 @@ public:
     void resetView();
     // Shows the axes' ranges instead of the data's (zoom and pan do the same).
     void setView(const Axis& x, const Axis& y);
+    // The axes' ranges of the data alone (what resetView() shows).
+    std::pair<Axis, Axis> dataRange() const;
     // The data rectangle and axes of the last render.
     const Frame& lastFrame() const { return lastFrame_; }
     void setLegendVisible(bool visible);

@@ -47,6 +47,9 @@ TrainingChart::TrainingChart(QWidget* parent) : QChartView(parent) {
     lrAxis_ = new QLogValueAxis;
     lrAxis_->setTitleText(tr("learning rate"));
     lrAxis_->setLabelFormat(QStringLiteral("%.0e"));
+    QFont small = lrAxis_->labelsFont();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
+    lrAxis_->setLabelsFont(small);  // a third axis in a narrow panel
     chart->addAxis(steps_, Qt::AlignBottom);
     chart->addAxis(lossAxis_, Qt::AlignLeft);
     chart->addAxis(accuracyAxis_, Qt::AlignRight);

@@ -223,7 +223,9 @@ void Session::recompute() {
             handledId_ = std::max(handledId_, outcome.id);
             Q_EMIT busyChanged();
             if (outcome.cancelled) {
-                if (outcome.id == latestId_) Q_EMIT message(tr("Computation cancelled; the plots show the previous result"), 5000);
+                // Not when a shown training snapshot superseded it.
+                if (outcome.id == latestId_ && outcome.id > shownId_)
+                    Q_EMIT message(tr("Computation cancelled; the plots show the previous result"), 5000);
                 return;
             }
             if (!outcome.error.isEmpty()) {

@@ -8,7 +8,9 @@
 #include <QDateTime>
 #include <QDir>
 #include <QMetaObject>
+#include <QFileSystemWatcher>
 #include <QStandardPaths>
+#include <QTimer>
 
 #include <cmath>
 
@@ -32,12 +34,18 @@ struct OpenedRun {
 TrainingRun::TrainingRun(QObject* parent)
     : QObject(parent),
       worker_(std::make_unique<Worker>(Worker::Policy::Queue)),
-      reader_(std::make_unique<Worker>(Worker::Policy::Queue)) {}
+      reader_(std::make_unique<Worker>(Worker::Policy::Queue)),
+      refreshTimer_(new QTimer(this)) {
+    refreshTimer_->setSingleShot(true);
+    refreshTimer_->setInterval(200);
+    connect(refreshTimer_, &QTimer::timeout, this, &TrainingRun::refresh);
+}
 
 TrainingRun::~TrainingRun() = default;
 
 void TrainingRun::start(const ModelSpec& spec, const QString& file, const QString& config, const Settings& settings) {
     if (running_) return;
+    stopFollowing();
     if (resumable()) {
         runOptions_.resume = true;
         return launch(runSpec_, QString(), QString(), runOptions_);
@@ -83,11 +91,13 @@ void TrainingRun::launch(const ModelSpec& spec, const QString& file, const QStri
                     Q_EMIT snapshotAdded();
                 }, Qt::QueuedConnection);
             };
-            return train(model, o, progress, &context.cancel, snapshot);
+            train(model, o, progress, &context.cancel, snapshot);
+            return readRunFolder(o.out).model;  // the checkpoint it ended with
         },
         [this](const Worker::Outcome& outcome) {
             running_ = false;
             freshRun_ = false;
+            if (outcome.value.has_value()) modelFile_ = QString::fromStdString(std::any_cast<std::string>(outcome.value));
             const bool paused = outcome.cancelled && !stopRequested_ && outcome.error.isEmpty();
             if (!paused) folder_.clear();  // finished, stopped or failed: the next start begins a new run
             if (!outcome.error.isEmpty()) Q_EMIT failed(outcome.error);
@@ -121,6 +131,7 @@ void TrainingRun::stop() {
 
 void TrainingRun::open(const QString& folder) {
     if (running_) return Q_EMIT failed(tr("%1: a run is training; pause or stop it first").arg(folder));
+    stopFollowing();
     reader_->submit(
         [folder](const Worker::Context& context) {
             OpenedRun out;
@@ -142,10 +153,59 @@ void TrainingRun::open(const QString& folder) {
                                     !opened.run.model.empty();
             folder_ = unfinished ? folder : QString();
             shownFolder_ = folder;
+            modelFile_ = QString::fromStdString(opened.run.model);
             runSpec_ = opened.run.spec;
             runOptions_ = opened.run.options;
+            const bool done = !opened.run.metrics.empty() && opened.run.metrics.back().step >= opened.run.options.steps;
+            if (!done) follow(folder);
             Q_EMIT reset();
             Q_EMIT stateChanged();
+        });
+}
+
+void TrainingRun::follow(const QString& folder) {
+    watcher_ = new QFileSystemWatcher(this);
+    QDir().mkpath(folder + "/snapshots");
+    watcher_->addPaths({folder, folder + "/snapshots", folder + "/metrics.csv"});
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, refreshTimer_, qOverload<>(&QTimer::start));
+    connect(watcher_, &QFileSystemWatcher::fileChanged, refreshTimer_, qOverload<>(&QTimer::start));
+}
+
+void TrainingRun::stopFollowing() {
+    delete watcher_;
+    watcher_ = nullptr;
+    refreshTimer_->stop();
+}
+
+void TrainingRun::refresh() {
+    if (!watcher_) return;
+    const QString folder = shownFolder_;
+    int known = snapshots_.empty() ? -1 : snapshots_.back().step;
+    reader_->submit(
+        [folder, known](const Worker::Context&) {
+            OpenedRun out;
+            out.run = readRunFolder(folder.toStdString());
+            for (const auto& [step, path] : out.run.snapshots)
+                if (step > known) out.snapshots.push_back({int(step), std::make_shared<const AnalysisResult>(readAnalysisNpz(path))});
+            return out;
+        },
+        [this, folder](const Worker::Outcome& outcome) {
+            if (!watcher_ || folder != shownFolder_) return;  // stopped following meanwhile
+            if (!outcome.error.isEmpty() || outcome.cancelled) return;  // a file caught mid-write: the next change reads it
+            const auto update = std::any_cast<OpenedRun>(outcome.value);
+            curve_ = curveOf(update.run);
+            modelFile_ = QString::fromStdString(update.run.model);
+            Q_EMIT curveChanged();
+            for (const auto& snapshot : update.snapshots) {
+                if (!snapshots_.empty() && snapshot.step <= snapshots_.back().step) continue;
+                snapshots_.push_back(snapshot);
+                Q_EMIT snapshotAdded();
+            }
+            if (!update.run.metrics.empty() && update.run.metrics.back().step >= update.run.options.steps) {
+                stopFollowing();
+                folder_.clear();  // finished: nothing to resume
+                Q_EMIT stateChanged();
+            }
         });
 }
 

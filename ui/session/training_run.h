@@ -13,6 +13,9 @@
 #include <memory>
 #include <vector>
 
+class QFileSystemWatcher;
+class QTimer;
+
 namespace eigenscope::ui {
 
 class Worker;
@@ -50,8 +53,10 @@ public:
     void pause();  // stops after the current step with a checkpoint; start() resumes
     void stop();   // ends the run; the next start() begins a new one
     // Reads a run folder off the GUI thread: its curves and snapshots replace the shown ones; an unfinished run can
-    // be resumed with start().
+    // be resumed with start(). While another process (eigenscope-cli train) writes to an unfinished run, the
+    // curves and snapshots follow it.
     void open(const QString& folder);
+    bool following() const { return watcher_ != nullptr; }
     // Reads a run folder's curves to draw them beside the shown run's; clearOverlays() removes them all.
     void overlay(const QString& folder);
     void clearOverlays();
@@ -61,8 +66,9 @@ public:
     bool resumable() const { return !folder_.isEmpty() && !running_; }
     // The run that start() resumes; empty when the next start() begins a new one.
     QString folder() const { return folder_; }
-    // The folder of the run whose curves and snapshots are shown.
+    // The folder of the run whose curves and snapshots are shown, and its latest checkpoint's model file.
     QString shownFolder() const { return shownFolder_; }
+    QString modelFile() const { return modelFile_; }
     const std::vector<Snapshot>& snapshots() const { return snapshots_; }
     const std::vector<Point>& curve() const { return curve_; }
 
@@ -70,6 +76,7 @@ Q_SIGNALS:
     void progressed(int step, int steps, double loss, double accuracy, double stepsPerSecond);
     void snapshotAdded();
     void reset();         // curves and snapshots were replaced (a new run, or an opened folder)
+    void curveChanged();  // the followed run wrote more metrics
     void overlaysChanged();
     void stateChanged();  // running, paused, finished
     void failed(const QString& message);
@@ -78,12 +85,17 @@ Q_SIGNALS:
 private:
     void launch(const ModelSpec& spec, const QString& file, const QString& config, const TrainOptions& options);
     void beginShowing();  // a fresh run's first data: the previous run's curves and snapshots go
+    void follow(const QString& folder);  // watch a run another process writes
+    void stopFollowing();
+    void refresh();  // read what the followed run wrote since
 
     std::unique_ptr<Worker> worker_;  // the training
     std::unique_ptr<Worker> reader_;  // run folders, so that reading one never waits for a training
     bool running_ = false, stopRequested_ = false;
     bool freshRun_ = false;  // a new run's first data replaces the shown run's (a failed start keeps it)
-    QString folder_, shownFolder_;
+    QString folder_, shownFolder_, modelFile_;
+    QFileSystemWatcher* watcher_ = nullptr;
+    QTimer* refreshTimer_ = nullptr;  // coalesces the watcher's bursts
     ModelSpec runSpec_;        // what the run trains and how, for resuming it
     TrainOptions runOptions_;
     std::vector<Snapshot> snapshots_;

@@ -2,7 +2,9 @@
 // holds exactly the snapshots the run saved (also for a folder that core's train() wrote, as the CLI does).
 #include "eigenscope/analysis_export.h"
 #include "eigenscope/presets.h"
+#include "eigenscope/model.h"
 #include "eigenscope/train.h"
+#include "session/board.h"
 #include "session/session.h"
 #include "session/training_run.h"
 #include "session/worker.h"
@@ -17,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <thread>
 
@@ -194,6 +197,76 @@ TEST(TrainingRun, OpensAFolderWrittenByTrainAsTheCliDoes) {
     run->open(dir.filePath("no-such-run"));
     ASSERT_TRUE(waitFor([&] { return failed.count() == 1; }));
     EXPECT_NE(failed.front().front().toString().indexOf("no-such-run"), -1);
+}
+
+TEST(TrainingRun, FollowsARunAnotherProcessIsWriting) {
+    QTemporaryDir dir;
+    const std::string folder = dir.filePath("live").toStdString();
+    std::atomic<bool> started{false};
+    std::thread writer([&] {  // what eigenscope-cli train does, slowed down
+        Model model = Model::open("preset:cpu-paper-mqar-lru");
+        TrainOptions o;
+        o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+        o.steps = 40;
+        o.batch = 2;
+        o.evalEvery = 5;
+        o.snapshotEvery = 10;
+        o.out = folder;
+        train(model, o, [&](const TrainProgress&) {
+            started = true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+        });
+    });
+    ASSERT_TRUE(waitFor([&] { return bool(started); }));
+    Session session;
+    auto* run = session.training();
+    run->open(QString::fromStdString(folder));
+    ASSERT_TRUE(waitFor([&] { return run->following(); }, 10000)) << "an unfinished run is followed";
+    const size_t first = run->snapshots().size();
+    ASSERT_TRUE(waitFor([&] { return !run->following(); }, 60000)) << "following ends with the run";
+    writer.join();
+    EXPECT_LT(first, 5u);
+    EXPECT_EQ(run->snapshots().size(), 5u) << "steps 0, 10, 20, 30, 40 as they were written";
+    EXPECT_EQ(run->curve().back().step, 40);
+    EXPECT_NE(run->modelFile().indexOf("checkpoint-40"), -1);
+    EXPECT_FALSE(run->resumable());
+}
+
+TEST(Board, AnalysesPresetsFilesAndRunsAndNamesWhatFails) {
+    QTemporaryDir dir;
+    const std::string folder = dir.filePath("run").toStdString();
+    Model model = Model::open("preset:cpu-paper-mqar-lru");
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+    o.steps = 4;
+    o.batch = 2;
+    o.snapshotEvery = 2;
+    o.out = folder;
+    train(model, o);
+    const QString native = dir.filePath("model.safetensors");
+    Model::open("preset:cpu-paper-mqar-softmax").save(native.toStdString());
+
+    Board board;
+    QSignalSpy finished(&board, &Board::finished);
+    Session::Settings settings;
+    settings.input = parseInputSpec("task:mqar:seq_len=16,kv_pairs=2,vocab=32");
+    settings.input.batch = 2;
+    const QString run = QString::fromStdString(folder);
+    board.analyse({"preset:cpu-paper-mqar-mamba2", native, run, run + "@2", dir.filePath("missing.safetensors")}, settings, true);
+    ASSERT_TRUE(waitFor([&] { return finished.count() == 1; }));
+    const auto& entries = board.entries();
+    ASSERT_EQ(entries.size(), 5u);
+    EXPECT_EQ(entries[0].result->layers[0].mixer, "mamba2");
+    EXPECT_EQ(entries[0].result->batch, 2);
+    EXPECT_EQ(entries[1].result->layers[0].mixer, "softmax_attention");
+    ASSERT_TRUE(entries[1].init);
+    const RunFolder saved = readRunFolder(folder);
+    EXPECT_EQ(entries[2].result->layers[0].eig, readAnalysisNpz(saved.snapshots.back().second).layers[0].eig) << "the last snapshot";
+    EXPECT_EQ(entries[2].init->layers[0].eig, readAnalysisNpz(saved.snapshots.front().second).layers[0].eig) << "against the first";
+    EXPECT_EQ(entries[2].resultLabel, "step 4");
+    EXPECT_EQ(entries[3].resultLabel, "step 2");
+    EXPECT_FALSE(entries[4].result);
+    EXPECT_NE(entries[4].error.indexOf("missing.safetensors"), -1) << entries[4].error.toStdString();
 }
 
 }  // namespace
