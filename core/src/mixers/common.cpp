@@ -62,10 +62,17 @@ torch::Tensor chunkedDecayAttention(const torch::Tensor& q, const torch::Tensor&
 }
 
 torch::Tensor channelScan(const torch::Tensor& logDecay, const torch::Tensor& x) {
-    // Each channel is a head of width one for the chunked scan.
-    const auto perChannel = x.transpose(1, 2).unsqueeze(-1);  // (B, C, T, 1)
-    const auto ones = torch::ones_like(perChannel);
-    return chunkedDecayAttention(ones, ones, perChannel, logDecay.transpose(1, 2)).squeeze(-1).transpose(1, 2);
+    // Recursive doubling: after the step with offset d, h_t sums the inputs of the last 2d steps and decay_t is the
+    // product of the last 2d decays; log2 T whole-tensor steps instead of one tiny matmul per channel and chunk.
+    const int64_t T = x.size(1);
+    auto h = x;
+    auto decay = logDecay.exp();
+    for (int64_t d = 1; d < T; d *= 2) {
+        const auto later = decay.narrow(1, d, T - d);
+        h = torch::cat({h.narrow(1, 0, d), h.narrow(1, d, T - d) + later * h.narrow(1, 0, T - d)}, 1);
+        if (2 * d < T) decay = torch::cat({decay.narrow(1, 0, d), later * decay.narrow(1, 0, T - d)}, 1);
+    }
+    return h;
 }
 
 torch::Tensor channelTransferNorms(const torch::Tensor& logDecay, const torch::Tensor& inScale,

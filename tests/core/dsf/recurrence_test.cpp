@@ -70,6 +70,23 @@ TEST(ChunkedDecayAttention, MatchesDirectSumForEveryChunkSize) {
     }
 }
 
+TEST(ChannelScan, MatchesTheSequentialRecurrence) {
+    // Lengths around powers of two, decays from 1 to exp(-60) (products underflow to 0) and exactly 0.
+    torch::manual_seed(4);
+    for (int64_t T : {1, 2, 7, 64, 129, 300}) {
+        const auto x = torch::randn({2, T, 5}, torch::kFloat64);
+        auto logDecay = -torch::rand({2, T, 5}, torch::kFloat64) * torch::tensor({0.0, 0.01, 1.0, 60.0, 1e300},
+                                                                                 torch::kFloat64);
+        auto expected = torch::zeros_like(x);
+        auto h = torch::zeros({2, 5}, torch::kFloat64);
+        for (int64_t t = 0; t < T; ++t) {
+            h = logDecay.select(1, t).exp() * h + x.select(1, t);
+            expected.select(1, t).copy_(h);
+        }
+        EXPECT_LE(testing::relativeError(mixers::channelScan(logDecay, x), expected), 1e-14) << "T=" << T;
+    }
+}
+
 TEST(FftCausalConv, MatchesDirectConvolution) {
     torch::manual_seed(3);
     const auto x = torch::randn({2, 19, 3}, torch::kFloat64);
