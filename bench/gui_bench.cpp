@@ -91,7 +91,7 @@ int latency(int moves) {
     return 0;
 }
 
-int firstUpdate(int moves) {
+int firstUpdate(int moves, const std::string& only) {
     MainWindow window;
     window.resize(1600, 1000);
     window.show();
@@ -102,7 +102,7 @@ int firstUpdate(int moves) {
     std::vector<double> all;
     std::printf("slider → first plots updated and repainted, default input (T = seq_len, B = 8), %d moves each:\n", moves);
     for (const auto& preset : listPresets()) {
-        if (preset.name.rfind("cpu-", 0) != 0) continue;
+        if (preset.name.rfind("cpu-", 0) != 0 || (!only.empty() && preset.name != only)) continue;
         session->openModel(QString::fromStdString("preset:" + preset.name));
         if (!waitFor([&] { return !session->computing(); })) return 1;
         // The first slider of a real-valued option (sizes would make some moves invalid or the model huge).
@@ -120,7 +120,9 @@ int firstUpdate(int moves) {
             if (valid) slider = candidate;
         }
         if (!slider) continue;
-        std::vector<double> totals;
+        std::vector<double> totals, analysis, repaints;
+        std::vector<std::vector<double>> perPlot;
+        int previews = 0;
         for (int i = 0; i < moves; ++i) {
             const int before = shown;
             const auto start = std::chrono::steady_clock::now();
@@ -129,18 +131,33 @@ int firstUpdate(int moves) {
             QObject::connect(&window, &MainWindow::resultShown, &loop, &QEventLoop::quit);
             QObject::connect(session, &Session::errorRaised, &loop, &QEventLoop::quit);
             if (shown == before) loop.exec();
-            for (auto* plot : window.plots()) plot->repaint();
+            const auto shownAt = std::chrono::steady_clock::now();
+            const auto plots = window.plots();
+            perPlot.resize(plots.size());
+            for (size_t p = 0; p < plots.size(); ++p) {
+                const auto before = std::chrono::steady_clock::now();
+                plots[p]->repaint();
+                perPlot[p].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count());
+            }
             window.metricsPanel()->repaint();
             if (!session->lastError().isEmpty()) return 1;
-            totals.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+            const auto end = std::chrono::steady_clock::now();
+            totals.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+            repaints.push_back(std::chrono::duration<double, std::milli>(end - shownAt).count());
+            analysis.push_back(session->current()->elapsedMs);
+            previews += session->preview();
             if (!waitFor([&] { return !session->computing(); })) return 1;  // the full result too, before the next move
         }
         all.insert(all.end(), totals.begin(), totals.end());
         std::fflush(stdout);
-        std::printf("  %-22s %-14s p50 %5.1f ms  p95 %5.1f ms\n", preset.name.c_str(),
-                    slider->objectName().mid(7).toStdString().c_str(), percentile(totals, 0.5), percentile(totals, 0.95));
+        std::printf("  %-22s %-22s p50 %5.1f ms  p95 %5.1f ms   analysis p50 %5.1f ms  repaint p50 %5.1f ms  previews %d/%d\n",
+                    preset.name.c_str(), slider->objectName().mid(7).toStdString().c_str(), percentile(totals, 0.5),
+                    percentile(totals, 0.95), percentile(analysis, 0.5), percentile(repaints, 0.5), previews, moves);
+        std::printf("  %47s repaint p50 per plot:", "");
+        for (const auto& times : perPlot) std::printf(" %.1f", percentile(times, 0.5));
+        std::printf(" ms\n");
     }
-    std::printf("  all                                   p50 %5.1f ms  p95 %5.1f ms\n", percentile(all, 0.5), percentile(all, 0.95));
+    std::printf("  all                                           p50 %5.1f ms  p95 %5.1f ms\n", percentile(all, 0.5), percentile(all, 0.95));
     return 0;
 }
 
@@ -227,10 +244,11 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     const QString what = argc > 1 ? QString(argv[1]) : QString("all");
     const int moves = argc > 2 ? std::atoi(argv[2]) : 60;
+    const std::string only = argc > 3 ? argv[3] : "";  // first: one preset
     int rc = 0;
     if (what == "latency" || what == "all") rc |= latency(moves);
     if (what == "scatter" || what == "all") rc |= scatter();
     if (what == "same" || what == "all") rc |= sameWork();
-    if (what == "first" || what == "all") rc |= firstUpdate(moves);
+    if (what == "first" || what == "all") rc |= firstUpdate(moves, only);
     return rc;
 }

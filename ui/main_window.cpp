@@ -214,8 +214,6 @@ QWidget* MainWindow::buildPlotArea() {
     toolbar->addStretch(1);
     staleLabel_ = new QLabel(tr("⚠ earlier result"));
     staleLabel_->setObjectName(QStringLiteral("staleLabel"));
-    staleLabel_->setToolTip(tr("The plots show an earlier result: the analysis of the current model and input was "
-                               "cancelled or failed"));
     staleLabel_->setStyleSheet(QStringLiteral("QLabel { color: #a15c00; font-weight: bold; }"));
     staleLabel_->setVisible(false);
     toolbar->addWidget(staleLabel_);
@@ -463,7 +461,16 @@ bool MainWindow::openModel(const QString& path, const QString& config) {
     return session_->openModel(path, config);
 }
 
-void MainWindow::updateStale() { staleLabel_->setVisible(session_->stale() && !session_->computing()); }
+void MainWindow::updateStale() {
+    const bool preview = session_->preview();
+    staleLabel_->setText(preview ? tr("◔ preview: 1 of %1 sequences").arg(session_->settings().input.batch)
+                                 : tr("⚠ earlier result"));
+    staleLabel_->setToolTip(preview ? tr("The plots show the current model on a batch of one generated sequence; the "
+                                         "whole batch is being analysed and replaces it")
+                                    : tr("The plots show an earlier result: the analysis of the current model and input "
+                                         "was cancelled or failed"));
+    staleLabel_->setVisible(preview || (session_->stale() && !session_->computing()));
+}
 
 void MainWindow::refreshPlots() {
     updateStale();

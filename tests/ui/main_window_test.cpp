@@ -497,6 +497,26 @@ TEST_F(MainWindowTest, AfterACancelThePlotsAreMarkedAsAnEarlierResult) {
     EXPECT_FALSE(stale->isVisibleTo(window.get()));
 }
 
+TEST_F(MainWindowTest, APreviewIsMarkedUntilTheWholeBatchArrives) {
+    auto* label = window->findChild<QLabel*>("staleLabel");
+    ASSERT_NE(label, nullptr);
+    Session* session = window->session();
+    auto settings = session->settings();
+    settings.input = parseInputSpec("randn");
+    settings.input.seqLen = 1024;
+    session->setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return session->current()->seqLen == 1024 && !session->computing(); }));
+    settings.input.seed = 9;
+    session->setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return session->preview(); }));
+    EXPECT_TRUE(label->isVisibleTo(window.get()));
+    EXPECT_TRUE(label->text().contains("preview: 1 of 8")) << label->text().toStdString();
+    ASSERT_TRUE(waitFor([&] { return !session->computing(); }));
+    QApplication::processEvents();
+    EXPECT_FALSE(session->preview());
+    EXPECT_FALSE(label->isVisibleTo(window.get()));
+}
+
 TEST_F(MainWindowTest, TheImpulseMapHasItsOwnTitleAndNoLegendOnTheDiagonal) {
     auto* impulse = window->plots()[2];
     const QString curvesTitle = impulse->title();

@@ -286,6 +286,33 @@ TEST(HeadAggregation, MedianAndQuantileBandOverHeads) {
     EXPECT_TRUE(one[0].lo.empty());
 }
 
+struct ImpulseProbe : ImpulsePlot {
+    using ImpulsePlot::legend;
+};
+
+TEST(ImpulsePlotTest, AReferenceFromAnotherSourceStepIsNamedNotDrawn) {
+    const auto withImpulse = [](int64_t s) {
+        auto r = resultWith({{0.5, 0}, {0.5, 0}, {0.5, 0}, {0.5, 0}});
+        r->maxLag = 3;
+        r->impulseSources = {s};
+        r->layers[0].impulse = {1.0, 0.5, 0.25, 0.125};
+        return r;
+    };
+    PlotSource source;
+    source.current = withImpulse(0);
+    source.reference = withImpulse(0);
+    source.referenceLabel = QStringLiteral("pinned");
+    ImpulseProbe plot;
+    plot.setSource(source);
+    EXPECT_EQ(plot.pointCount(), 8) << "the same s: both curves";
+    source.reference = withImpulse(2);
+    plot.setSource(source);
+    EXPECT_EQ(plot.pointCount(), 4) << "another s: the current curve only";
+    const auto legend = plot.legend();
+    ASSERT_FALSE(legend.empty());
+    EXPECT_EQ(legend.back().text, QStringLiteral("pinned: from s = 2, not drawn"));
+}
+
 TEST(EigenPlotTest, TimeColouringHasAColourBarAndTextInputsNameTheirTokens) {
     EigenPlot plot;
     PlotSource source;

@@ -27,14 +27,23 @@ void ImpulsePlot::setSource(const PlotSource& source) {
             for (auto& c : layerCurves(source, l, layer.heads, length, row, label, reference)) curves.push_back(std::move(c));
         }
     };
-    if (source.referenceMatches()) add(*source.reference, true);
+    // A reference from another source step s is a different curve, not a comparison: it is named, not drawn.
+    const bool sameSource = source.current && source.reference &&
+                            source.reference->impulseSources == source.current->impulseSources;
+    if (source.referenceMatches() && sameSource) add(*source.reference, true);
     if (source.current) add(*source.current, false);
     buildMap();
     updateTitle();
     const QString s = source.current && !source.current->impulseSources.empty()
                           ? QString::number(source.current->impulseSources.front()) : QStringLiteral("s");
-    replaceCurves(std::move(curves), {}, tr("lag k (from s = %1)").arg(s), tr("‖Φ(s+k, s)‖"),
-                  source.current ? curveLegend(source, *source.current) : std::vector<LegendEntry>{});
+    auto legend = source.current ? curveLegend(source, *source.current) : std::vector<LegendEntry>{};
+    if (source.referenceMatches() && !sameSource) {
+        const auto& other = source.reference->impulseSources;
+        legend.back() = {tr("%1: from s = %2, not drawn").arg(source.referenceLabel,
+                                                               other.empty() ? tr("none") : QString::number(other.front())),
+                         Qt::gray, true};
+    }
+    replaceCurves(std::move(curves), {}, tr("lag k (from s = %1)").arg(s), tr("‖Φ(s+k, s)‖"), std::move(legend));
 }
 
 void ImpulsePlot::setMapMode(bool map) {

@@ -170,6 +170,7 @@ Frame PlotWidget::frameFor(const QRectF& target, const QFontMetricsF& metrics) c
 void PlotWidget::render(QPainter& painter, const QRectF& target, bool onScreen) const {
     painter.save();
     painter.setRenderHint(QPainter::Antialiasing, true);
+    onScreen_ = onScreen;
     background_ = onScreen ? palette().color(QPalette::Base) : QColor(Qt::white);
     foreground_ = onScreen ? palette().color(QPalette::Text) : QColor(Qt::black);
     const bool dark = background_.lightness() < 128;

@@ -79,6 +79,8 @@ protected:
     // The colours of the render in progress: text and axes, and the background.
     QColor foreground() const { return foreground_; }
     QColor background() const { return background_; }
+    // The render in progress is the widget's own paint (not a figure): drawing may trade finish for speed.
+    bool onScreen() const { return onScreen_; }
     // A colour bar right of the data (sequentialColour from lo at the bottom to hi at the top) with ticks — whole
     // decades when `log` (lo and hi are then log10 values) — and `label` along it. Needs rightMargin() ≥ 84.
     void paintColourBar(QPainter& painter, const Frame& frame, double lo, double hi, bool log, const QString& label) const;
@@ -106,6 +108,7 @@ private:
     std::optional<std::pair<Axis, Axis>> view_;  // the zoomed/panned axes; empty: the data range
     Frame lastFrame_;
     mutable QColor foreground_ = Qt::black, background_ = Qt::white;
+    mutable bool onScreen_ = false;
     std::optional<QPointF> dragFrom_;
 };
 

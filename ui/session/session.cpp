@@ -17,6 +17,7 @@ namespace {
 
 const char* const kDemoPreset = "cpu-paper-mqar-mamba2";
 constexpr int kUndoLimit = 1000;  // a day of slider drags; every step keeps two specs
+constexpr double kPreviewAboveMs = 20;  // analyses slower than about a frame show a one-sequence preview first
 
 // One change of the model (an edit, or opening a file); consecutive changes with the same merge key (a slider
 // drag) form one undo step.
@@ -204,16 +205,24 @@ void Session::recompute() {
     const InputSpec input = settings_.input;
     // A model built from its spec is its own initialization; only a model file differs from its init.
     const bool withInit = compare_ == Compare::Init && !weights.isEmpty();
+    const bool generated = input.kind == "randn" || input.kind == "impulse" || input.kind == "task";
+    const bool preview = generated && input.batch > 1 && !withInit && lastFullMs_ > kPreviewAboveMs;
     const auto cache = cache_;
     stale_ = true;
     latestId_ = analysis_->submit(
-        [cache, state, weights, input, options, withInit](const Worker::Context& context) {
+        [cache, state, weights, input, options, withInit, preview](const Worker::Context& context) {
             auto o = options;
             o.cancel = &context.cancel;
+            const Model model = cache->get(state.spec, weights, state.config, false, o.device);
+            if (preview) {
+                auto slice = input;
+                slice.batch = 1;
+                const auto first = std::make_shared<AnalysisResult>(analyze(model, slice, o));
+                context.partial(AnalysisPair{first, first});
+            }
             o.progress = context.progress;
             AnalysisPair out;
-            out.result = std::make_shared<AnalysisResult>(
-                analyze(cache->get(state.spec, weights, state.config, false, o.device), input, o));
+            out.result = std::make_shared<AnalysisResult>(analyze(model, input, o));
             out.init = withInit ? std::make_shared<AnalysisResult>(
                                       analyze(cache->get(state.spec, weights, state.config, true, o.device), input, o))
                                 : out.result;
@@ -240,8 +249,20 @@ void Session::recompute() {
             currentLabel_ = model_.file.isEmpty() ? tr("current") : tr("model");
             initLabel_ = tr("init");
             stale_ = outcome.id != latestId_;
+            preview_ = false;
+            lastFullMs_ = current_->elapsedMs;
             clearError();
             Q_EMIT analysisTime(current_->elapsedMs, outcome.latencyMs);
+            Q_EMIT resultReady();
+        },
+        [this](const Worker::Outcome& outcome) {
+            if (outcome.id != latestId_ || outcome.id <= shownId_) return;
+            const auto pair = std::any_cast<AnalysisPair>(outcome.value);
+            current_ = pair.result;
+            init_ = pair.init;
+            currentLabel_ = model_.file.isEmpty() ? tr("current") : tr("model");
+            preview_ = true;
+            clearError();
             Q_EMIT resultReady();
         });
     Q_EMIT busyChanged();
@@ -283,7 +304,7 @@ void Session::showResult(std::shared_ptr<const AnalysisResult> result, std::shar
     init_ = std::move(init);
     currentLabel_ = label;
     initLabel_ = initLabel;
-    stale_ = false;
+    stale_ = preview_ = false;
     clearError();
     Q_EMIT resultReady();
 }

@@ -65,6 +65,8 @@ public:
     bool computing() const { return handledId_ < latestId_; }
     // The plots show something else than what the current model and settings give (after a cancel or an error).
     bool stale() const { return stale_; }
+    // The plots show a preview: the current model on one sequence of the batch, while the whole batch is analysed.
+    bool preview() const { return preview_; }
 
     std::shared_ptr<const AnalysisResult> current() const { return current_; }
     // What the plots overlay under the compare mode: the init model's result, the pinned result, or nothing.
@@ -113,7 +115,8 @@ private:
     std::shared_ptr<const AnalysisResult> current_, init_, pinned_;
     QString currentLabel_, initLabel_, pinnedLabel_;
     Compare compare_ = Compare::None;
-    bool stale_ = false;
+    bool stale_ = false, preview_ = false;
+    double lastFullMs_ = 0;  // the latest whole analysis: a slow one makes the next request show a preview first
     QString lastError_;
 };
 

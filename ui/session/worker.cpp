@@ -4,6 +4,12 @@
 
 #include <QMetaObject>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace eigenscope::ui {
 
 Worker::Worker(Policy policy, QObject* parent) : QObject(parent), policy_(policy), thread_([this] { loop(); }) {}
@@ -19,7 +25,7 @@ Worker::~Worker() {
     thread_.join();
 }
 
-quint64 Worker::submit(Job job, Done done) {
+quint64 Worker::submit(Job job, Done done, Done partial) {
     quint64 id;
     {
         std::lock_guard lock(mutex_);
@@ -32,7 +38,7 @@ quint64 Worker::submit(Job job, Done done) {
                 complete(std::move(waiting_.front()), dropped);
                 waiting_.pop_front();
             }
-        waiting_.push_back({id, std::move(job), std::move(done), std::chrono::steady_clock::now()});
+        waiting_.push_back({id, std::move(job), std::move(done), std::move(partial), std::chrono::steady_clock::now()});
     }
     wake_.notify_all();
     return id;
@@ -68,6 +74,11 @@ void Worker::complete(Task task, Outcome outcome) {
 }
 
 void Worker::loop() {
+#ifdef __linux__
+    // Below the GUI thread: on few cores a repaint is not descheduled by the analysis. Linux applies nice per
+    // thread, and the thread pools this thread starts inherit it.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+#endif
     for (;;) {
         Task task;
         {
@@ -86,6 +97,15 @@ void Worker::loop() {
                                       this, [this, id, fraction, text = QString::fromStdString(stage)] {
                                           Q_EMIT progress(id, fraction, text);
                                       },
+                                      Qt::QueuedConnection);
+                              },
+                              [this, id, handler = task.partial](std::any value) {
+                                  if (!handler) return;
+                                  Outcome outcome;
+                                  outcome.id = id;
+                                  outcome.value = std::move(value);
+                                  QMetaObject::invokeMethod(
+                                      this, [handler, outcome = std::move(outcome)] { handler(outcome); },
                                       Qt::QueuedConnection);
                               }};
         Outcome outcome;

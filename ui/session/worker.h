@@ -2,7 +2,9 @@
 // A job gets a cancellation flag and a progress callback; its completion runs on the thread that owns the Worker
 // (the GUI thread), and is dropped if the Worker is gone by then. With LatestWins, a job submitted while another one
 // waits replaces it (the replaced one completes as cancelled), so slider drags coalesce. Destroying a Worker cancels
-// its running job and joins the thread; no thread outlives its Worker.
+// its running job and joins the thread; no thread outlives its Worker. A job may hand over partial values (a
+// preview) before it ends; they reach the submitter's partial handler on the owning thread, in order, before the
+// completion.
 #pragma once
 
 #include <QObject>
@@ -28,6 +30,7 @@ public:
         quint64 id;
         const std::atomic<bool>& cancel;
         std::function<void(double fraction, const std::string& stage)> progress;
+        std::function<void(std::any value)> partial;
     };
     using Job = std::function<std::any(const Context&)>;
     struct Outcome {
@@ -42,7 +45,8 @@ public:
     explicit Worker(Policy policy, QObject* parent = nullptr);
     ~Worker() override;
 
-    quint64 submit(Job job, Done done);
+    // partial (optional) receives what the job hands to Context::partial, as an Outcome with id and value.
+    quint64 submit(Job job, Done done, Done partial = {});
     // Stops the running job (through its flag) and drops the waiting ones; all complete as cancelled.
     void cancel();
     bool busy() const;
@@ -56,7 +60,7 @@ private:
     struct Task {
         quint64 id;
         Job job;
-        Done done;
+        Done done, partial;
         std::chrono::steady_clock::time_point submitted;
     };
     void loop();

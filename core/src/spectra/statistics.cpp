@@ -20,29 +20,48 @@ torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64
         return (maxLog.unsqueeze(1) * lags.unsqueeze(0)).exp();
     }
     // R(k) = mean over samples and windows [t, t+k) of max over modes of Π|λ|. Running products from each
-    // start t: O(T²·K) multiplies and no exp or temporaries (a torch expression per lag spent most of the
-    // analysis time at T=512 in dispatch). A window whose products all fell below 1e-290 adds nothing more.
+    // start t, all heads and modes of a step at once (contiguous, so the inner loop vectorizes): O(T²·H·K)
+    // multiplies, no exp or temporaries. Products below 1e-290 are flushed to zero (no denormals), and a start
+    // whose products all vanished adds nothing more.
     const auto a = eigAbs.to(torch::kCPU, torch::kFloat64).contiguous();  // (B, T, H, K)
     const double* values = a.data_ptr<double>();
     const int64_t B = a.size(0), K = a.size(3), lags = std::min(maxLag, steps);
     const int64_t stepStride = H * K, sampleStride = steps * stepStride;
-    std::vector<double> sums(static_cast<size_t>(H * (lags + 1)), 0.0);
+    constexpr double kUnderflow = 1e-290;
+    std::vector<double> sums(static_cast<size_t>((lags + 1) * H), 0.0);  // [k][h]
     std::mutex merge;
     // Index i alternates early and late starts so that both threads get equal work.
     at::parallel_for(0, B * steps, 16, [&](int64_t begin, int64_t end) {
-        std::vector<double> local(sums.size(), 0.0), products(static_cast<size_t>(K));
+        std::vector<double> local(sums.size(), 0.0), products(static_cast<size_t>(stepStride));
+        double* p = products.data();
         for (int64_t i = begin; i < end; ++i) {
             if (cancel && cancel->load(std::memory_order_relaxed)) return;
             const int64_t b = i / steps, j = i % steps, t = j % 2 == 0 ? j / 2 : steps - 1 - j / 2;
-            for (int64_t h = 0; h < H; ++h) {
-                std::fill(products.begin(), products.end(), 1.0);
-                const double* row = values + b * sampleStride + t * stepStride + h * K;
-                for (int64_t k = 1; k <= std::min(lags, steps - t); ++k, row += stepStride) {
-                    double slowest = 0.0;
-                    for (int64_t m = 0; m < K; ++m) slowest = std::max(slowest, products[size_t(m)] *= row[m]);
-                    if (slowest < 1e-290) break;
-                    local[size_t(h * (lags + 1) + k)] += slowest;
+            std::fill(products.begin(), products.end(), 1.0);
+            const double* row = values + b * sampleStride + t * stepStride;
+            for (int64_t k = 1; k <= std::min(lags, steps - t); ++k, row += stepStride) {
+                double* out = local.data() + k * H;
+                double alive = 0.0;
+                if (K == 1) {
+                    for (int64_t h = 0; h < H; ++h) {
+                        const double v = p[h] * row[h];
+                        p[h] = v < kUnderflow ? 0.0 : v;
+                        out[h] += p[h];
+                        alive = std::max(alive, p[h]);
+                    }
+                } else {
+                    for (int64_t h = 0; h < H; ++h) {
+                        double slowest = 0.0;
+                        for (int64_t m = h * K; m < (h + 1) * K; ++m) {
+                            const double v = p[m] * row[m];
+                            p[m] = v < kUnderflow ? 0.0 : v;
+                            slowest = std::max(slowest, p[m]);
+                        }
+                        out[h] += slowest;
+                        alive = std::max(alive, slowest);
+                    }
                 }
+                if (alive == 0.0) break;
             }
         }
         std::lock_guard lock(merge);
@@ -52,22 +71,19 @@ torch::Tensor decayCurves(const torch::Tensor& eigAbs, bool timeInvariant, int64
     auto acc = curves.accessor<double, 2>();
     for (int64_t h = 0; h < H; ++h) {
         acc[h][0] = 1.0;
-        for (int64_t k = 1; k <= lags; ++k) acc[h][k] = sums[size_t(h * (lags + 1) + k)] / double(B * (steps + 1 - k));
+        for (int64_t k = 1; k <= lags; ++k) acc[h][k] = sums[size_t(k * H + h)] / double(B * (steps + 1 - k));
     }
     return curves;
 }
 
 std::vector<int64_t> horizons(const torch::Tensor& decay, double epsilon) {
+    const auto curves = decay.to(torch::kCPU, torch::kFloat64).contiguous();
+    const auto acc = curves.accessor<double, 2>();
     std::vector<int64_t> out;
-    const auto curves = decay.contiguous();
     for (int64_t h = 0; h < curves.size(0); ++h) {
         int64_t found = -1;
-        for (int64_t k = 1; k < curves.size(1); ++k) {
-            if (curves[h][k].item<double>() < epsilon) {
-                found = k;
-                break;
-            }
-        }
+        for (int64_t k = 1; k < curves.size(1) && found < 0; ++k)
+            if (acc[h][k] < epsilon) found = k;
         out.push_back(found);
     }
     return out;
@@ -77,19 +93,26 @@ std::vector<HeadMetrics> headMetrics(const torch::Tensor& eigAbs, double nearCir
     const int64_t H = eigAbs.size(2);
     std::vector<HeadMetrics> out(static_cast<size_t>(H));
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    // (N, H): every |λ| of a head in its column; all heads at once, medians as torch's (the lower middle).
+    const auto values = eigAbs.to(torch::kCPU, torch::kFloat64).transpose(2, 3).reshape({-1, H});
+    if (values.size(0) == 0) {
+        for (auto& m : out) m.spectralRadius = m.meanAbs = m.medianAbs = m.nearCircleFraction = m.medianTau = nan;
+        return out;
+    }
+    const auto decaying = (values < 1.0) & (values > 0.0);
+    const auto tau = torch::where(decaying, -1.0 / values.log(), torch::full({}, nan, torch::kFloat64));
+    const auto columns = torch::stack({std::get<0>(values.max(0)), values.mean(0), std::get<0>(values.median(0)),
+                                       ((values - 1.0).abs() <= nearCircle).to(torch::kFloat64).mean(0),
+                                       std::get<0>(tau.nanmedian(0))})
+                             .contiguous();
+    const auto acc = columns.accessor<double, 2>();
     for (int64_t h = 0; h < H; ++h) {
-        const auto values = eigAbs.select(2, h).reshape({-1}).to(torch::kFloat64);
         HeadMetrics& m = out[size_t(h)];
-        if (values.numel() == 0) {
-            m.spectralRadius = m.meanAbs = m.medianAbs = m.nearCircleFraction = m.medianTau = nan;
-            continue;
-        }
-        m.spectralRadius = values.max().item<double>();
-        m.meanAbs = values.mean().item<double>();
-        m.medianAbs = values.median().item<double>();
-        m.nearCircleFraction = ((values - 1.0).abs() <= nearCircle).to(torch::kFloat64).mean().item<double>();
-        const auto decaying = values.masked_select((values < 1.0) & (values > 0.0));
-        m.medianTau = decaying.numel() ? (-1.0 / decaying.log()).median().item<double>() : nan;
+        m.spectralRadius = acc[0][h];
+        m.meanAbs = acc[1][h];
+        m.medianAbs = acc[2][h];
+        m.nearCircleFraction = acc[3][h];
+        m.medianTau = acc[4][h];
     }
     return out;
 }

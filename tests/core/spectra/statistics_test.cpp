@@ -1,11 +1,12 @@
 // Bins, metrics, decay curves, horizons and alignment against direct float64 computations on small cases.
-#include "eigenscope/analysis.h"
 #include "spectra/statistics.h"
+#include "eigenscope/analysis.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace eigenscope {
 namespace {
@@ -54,7 +55,8 @@ TEST(Bins, PhaseBinsFoldConjugatesOnlyInCorrectedMode) {
 TEST(Decay, TimeInvariantDiagonalSystemIsMaxModulusToTheK) {
     const auto eigAbs = torch::tensor({0.9, 0.5, 0.3}, torch::kFloat64).view({1, 1, 1, 3});
     const auto curve = spectra::decayCurves(eigAbs, true, 50);
-    for (int64_t k = 0; k <= 50; ++k) EXPECT_NEAR(curve[0][k].item<double>(), std::pow(0.9, double(k)), 1e-13);
+    for (int64_t k = 0; k <= 50; ++k)
+        EXPECT_NEAR(curve[0][k].item<double>(), std::pow(0.9, double(k)), 1e-13);
     EXPECT_EQ(spectra::horizons(curve, 0.01)[0], 44);  // 0.9^43 = 0.0108, 0.9^44 = 0.0097
 }
 
@@ -78,30 +80,33 @@ TEST(Decay, ManyModesTakeTheSlowestPerWindow) {
 }
 
 TEST(Decay, MatchesDirectProductsOnARandomTrace) {
-    const int64_t B = 3, T = 40, H = 2, K = 3, maxLag = 45;
-    auto eigAbs = torch::rand({B, T, H, K}, torch::kFloat64) * 1.2;
-    eigAbs[1][7][0].fill_(0.0);  // a zero eigenvalue ends every window through it
-    const auto curve = spectra::decayCurves(eigAbs, false, maxLag);
-    const auto a = eigAbs.accessor<double, 4>();
-    for (int64_t h = 0; h < H; ++h) {
-        for (int64_t k = 1; k <= maxLag; ++k) {
-            if (k > T) {
-                EXPECT_TRUE(std::isnan(curve[h][k].item<double>()));
-                continue;
-            }
-            double sum = 0;
-            for (int64_t b = 0; b < B; ++b)
-                for (int64_t t = 0; t + k <= T; ++t) {
-                    double slowest = 0;
-                    for (int64_t m = 0; m < K; ++m) {
-                        double p = 1;
-                        for (int64_t j = t; j < t + k; ++j) p *= a[b][j][h][m];
-                        slowest = std::max(slowest, p);
-                    }
-                    sum += slowest;
+    for (const int64_t K : {1, 3}) {  // one mode per head (diagonal SSMs) has a path of its own
+        const int64_t B = 3, T = 40, H = 4, maxLag = 45;
+        auto eigAbs = torch::rand({B, T, H, K}, torch::kFloat64) * 1.2;
+        eigAbs[1][7][0].fill_(0.0);  // a zero eigenvalue ends every window through it
+        const auto curve = spectra::decayCurves(eigAbs, false, maxLag);
+        const auto a = eigAbs.accessor<double, 4>();
+        for (int64_t h = 0; h < H; ++h) {
+            for (int64_t k = 1; k <= maxLag; ++k) {
+                if (k > T) {
+                    EXPECT_TRUE(std::isnan(curve[h][k].item<double>()));
+                    continue;
                 }
-            const double expected = sum / double(B * (T + 1 - k));
-            EXPECT_NEAR(curve[h][k].item<double>(), expected, 1e-12 * (1 + expected)) << "h=" << h << " k=" << k;
+                double sum = 0;
+                for (int64_t b = 0; b < B; ++b)
+                    for (int64_t t = 0; t + k <= T; ++t) {
+                        double slowest = 0;
+                        for (int64_t m = 0; m < K; ++m) {
+                            double p = 1;
+                            for (int64_t j = t; j < t + k; ++j) p *= a[b][j][h][m];
+                            slowest = std::max(slowest, p);
+                        }
+                        sum += slowest;
+                    }
+                const double expected = sum / double(B * (T + 1 - k));
+                EXPECT_NEAR(curve[h][k].item<double>(), expected, 1e-12 * (1 + expected))
+                    << "K=" << K << " h=" << h << " k=" << k;
+            }
         }
     }
 }
@@ -111,7 +116,8 @@ TEST(Decay, CancelFlagStopsTheComputation) {
     std::atomic<bool> cancel{true};
     EXPECT_THROW(spectra::decayCurves(eigAbs, false, 299, &cancel), Cancelled);
     cancel = false;
-    EXPECT_NEAR(spectra::decayCurves(eigAbs, false, 299, &cancel)[0][10].item<double>(), std::pow(0.99, 10), 1e-12);
+    EXPECT_NEAR(spectra::decayCurves(eigAbs, false, 299, &cancel)[0][10].item<double>(), std::pow(0.99, 10),
+                1e-12);
 }
 
 TEST(Metrics, MatchDirectComputation) {
@@ -122,8 +128,45 @@ TEST(Metrics, MatchDirectComputation) {
     EXPECT_NEAR(m.meanAbs, 5.7 / 5, 1e-15);
     EXPECT_DOUBLE_EQ(m.medianAbs, 0.95);
     EXPECT_NEAR(m.nearCircleFraction, 0.4, 1e-15);
-    // τ over |λ| < 1: −1/ln 0.2 = 0.621, −1/ln 0.5 = 1.443, −1/ln 0.95 = 19.5; torch's median is the lower middle.
+    // τ over |λ| < 1: −1/ln 0.2 = 0.621, −1/ln 0.5 = 1.443, −1/ln 0.95 = 19.5; torch's median is the lower
+    // middle.
     EXPECT_NEAR(m.medianTau, -1.0 / std::log(0.5), 1e-12);
+}
+
+TEST(Metrics, EachHeadFromItsOwnValues) {
+    // Heads of different scales and modes, one with nothing below 1: every metric must come from its own
+    // head.
+    const int64_t B = 2, T = 5, H = 3, K = 2;
+    auto eigAbs = torch::rand({B, T, H, K}, torch::kFloat64);
+    eigAbs.select(2, 1).mul_(3.0);
+    eigAbs.select(2, 2).add_(1.0);
+    const auto metrics = spectra::headMetrics(eigAbs, 0.1);
+    const auto a = eigAbs.accessor<double, 4>();
+    for (int64_t h = 0; h < H; ++h) {
+        std::vector<double> values, taus;
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t t = 0; t < T; ++t)
+                for (int64_t m = 0; m < K; ++m) values.push_back(a[b][t][h][m]);
+        for (double v : values)
+            if (v > 0 && v < 1) taus.push_back(-1.0 / std::log(v));
+        const auto lowerMedian = [](std::vector<double> v) {
+            std::sort(v.begin(), v.end());
+            return v[(v.size() - 1) / 2];
+        };
+        double near = 0;
+        for (double v : values) near += std::abs(v - 1.0) <= 0.1;
+        const auto& m = metrics[size_t(h)];
+        EXPECT_DOUBLE_EQ(m.spectralRadius, *std::max_element(values.begin(), values.end())) << h;
+        EXPECT_NEAR(m.meanAbs, std::accumulate(values.begin(), values.end(), 0.0) / double(values.size()),
+                    1e-14)
+            << h;
+        EXPECT_DOUBLE_EQ(m.medianAbs, lowerMedian(values)) << h;
+        EXPECT_NEAR(m.nearCircleFraction, near / double(values.size()), 1e-15) << h;
+        if (taus.empty())
+            EXPECT_TRUE(std::isnan(m.medianTau)) << h;
+        else
+            EXPECT_NEAR(m.medianTau, lowerMedian(taus), 1e-12 * lowerMedian(taus)) << h;
+    }
 }
 
 TEST(Alignment, FractionOfGapsWithinTheHorizon) {

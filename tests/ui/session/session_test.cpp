@@ -87,6 +87,43 @@ TEST(Session, StaleUntilTheLatestResultIsShown) {
     EXPECT_EQ(session.current()->seqLen, 32);
 }
 
+TEST(Session, ASlowAnalysisShowsAOneSequencePreviewFirst) {
+    Session session;
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    auto settings = session.settings();
+    settings.input = parseInputSpec("randn");
+    settings.input.seqLen = 1024;  // the demo at B = 8: well over the preview threshold on any machine
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    ASSERT_TRUE(session.lastError().isEmpty()) << session.lastError().toStdString();
+    EXPECT_FALSE(session.preview());
+    std::vector<std::pair<int64_t, bool>> shown;  // batch, preview
+    QObject::connect(&session, &Session::resultReady, [&] { shown.emplace_back(session.current()->batch, session.preview()); });
+    settings.input.seed = 5;
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    ASSERT_EQ(shown.size(), 2u);
+    EXPECT_EQ(shown[0], std::make_pair(int64_t(1), true));
+    EXPECT_EQ(shown[1], std::make_pair(int64_t(8), false));
+    EXPECT_EQ(session.current()->seqLen, 1024);
+    EXPECT_FALSE(session.stale());
+}
+
+TEST(Worker, PartialValuesArriveInOrderBeforeTheCompletion) {
+    Worker worker(Worker::Policy::LatestWins);
+    std::vector<int> seen;
+    worker.submit(
+        [](const Worker::Context& c) {
+            c.partial(1);
+            c.partial(2);
+            return std::any(3);
+        },
+        [&](const Worker::Outcome& o) { seen.push_back(std::any_cast<int>(o.value)); },
+        [&](const Worker::Outcome& o) { seen.push_back(std::any_cast<int>(o.value)); });
+    ASSERT_TRUE(waitFor([&] { return seen.size() == 3; }));
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
 TEST(Worker, LatestWinsCancelsWaitingJobsAndCompletesEveryOne) {
     Worker worker(Worker::Policy::LatestWins);
     std::atomic<bool> running{false}, release{false};
