@@ -66,7 +66,7 @@ dsf::TransitionTrace Mamba2LtiImpl::paperTrace(const torch::Tensor& x) {
 torch::Tensor Mamba2LtiImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
     const auto s = project(u);
     const auto shape = std::vector<int64_t>{u.size(0), nheads_, u.size(1)};
-    return scanTransferNorms(s, logLambda().view({1, nheads_, 1}).expand(shape), scaledB(s),
+    return scanTransferNorms(s, logLambda().view({1, nheads_, 1}).expand(shape), scaledB(s).unsqueeze(1),
                              beta.view({1, nheads_, 1}).expand(shape), sources);
 }
 

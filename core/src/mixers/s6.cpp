@@ -24,7 +24,9 @@ std::vector<OptionSpec> S6Impl::options() {
             floatOption("dt_min", 1e-3, 1e-6, 10.0, "dt init range lower end (log-uniform)"),
             floatOption("dt_max", 1e-1, 1e-6, 10.0, "dt init range upper end"),
             floatOption("dt_init_floor", 1e-4, 0.0, 1.0, "dt init floor"),
-            floatOption("dt_scale", 1.0, 0.0, 100.0, "scale of the dt_proj weight init")};
+            floatOption("dt_scale", 1.0, 0.0, 100.0, "scale of the dt_proj weight init"),
+            floatOption("bcdt_rms_eps", 0.0, 0.0, 1.0,
+                        "Falcon-Mamba: ε of a weightless RMS norm on B, C and Δ's low-rank input (0: none)")};
 }
 
 void S6Impl::check(const ModelSpec&, const nlohmann::json& o, const std::string& where) {
@@ -36,7 +38,8 @@ S6Impl::S6Impl(const ModelSpec& spec, const nlohmann::json& o)
       dInner_(optInt(o, "expand") * spec.dModel),
       dState_(optInt(o, "d_state")),
       dtRank_(dtRankOf(spec.dModel, o)),
-      convKernel_(optInt(o, "d_conv")) {
+      convKernel_(optInt(o, "d_conv")),
+      bcdtRmsEps_(optFloat(o, "bcdt_rms_eps")) {
     using torch::nn::Linear, torch::nn::LinearOptions;
     in_proj = register_module("in_proj", Linear(LinearOptions(dModel_, 2 * dInner_).bias(false)));
     conv1d = register_module("conv1d", makeCausalConv(dInner_, convKernel_));
@@ -59,7 +62,8 @@ S6Impl::S6Impl(const ModelSpec& spec, const nlohmann::json& o)
 
 std::string S6Impl::describe() const {
     return "s6 (d_inner " + std::to_string(dInner_) + ", d_state " + std::to_string(dState_) + ", dt_rank " +
-           std::to_string(dtRank_) + ", conv " + std::to_string(convKernel_) + ")";
+           std::to_string(dtRank_) + ", conv " + std::to_string(convKernel_) +
+           (bcdtRmsEps_ > 0 ? ", RMS-normed B, C, Δ" : "") + ")";
 }
 
 torch::Tensor S6Impl::A() const { return -A_log.exp(); }
@@ -70,9 +74,12 @@ S6Impl::Streams S6Impl::project(const torch::Tensor& u, bool convolve) {
     s.x = convolve ? torch::silu(causalConv(conv1d, xz.narrow(2, 0, dInner_))) : xz.narrow(2, 0, dInner_);
     s.z = xz.narrow(2, dInner_, dInner_);
     const auto xdbl = x_proj->forward(s.x);  // [dt (rank) | B (N) | C (N)]
-    s.delta = torch::softplus(dt_proj->forward(xdbl.narrow(2, 0, dtRank_)));
-    s.B = xdbl.narrow(2, dtRank_, dState_);
-    s.C = xdbl.narrow(2, dtRank_ + dState_, dState_);
+    const auto normed = [this](const torch::Tensor& t) {
+        return bcdtRmsEps_ > 0 ? t * (t.pow(2).mean(-1, true) + bcdtRmsEps_).rsqrt() : t;
+    };
+    s.delta = torch::softplus(dt_proj->forward(normed(xdbl.narrow(2, 0, dtRank_))));
+    s.B = normed(xdbl.narrow(2, dtRank_, dState_));
+    s.C = normed(xdbl.narrow(2, dtRank_ + dState_, dState_));
     return s;
 }
 

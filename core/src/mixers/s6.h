@@ -1,5 +1,7 @@
 // Mamba-1 selective SSM (mamba_ssm modules/mamba_simple.py Mamba): per channel c and state n,
 // h_t = exp(Δ_{t,c} A_{c,n}) h_{t-1} + Δ_{t,c} B_t[n] x_t[c], y_t[c] = C_t·h_t + D_c x_t[c], gated by SiLU(z).
+// `bcdt_rms_eps` > 0 is Falcon-Mamba (transformers modeling_falcon_mamba.py): B, C and the Δ projection's
+// input pass a weightless RMS norm first.
 #pragma once
 
 #include "eigenscope/model_spec.h"
@@ -32,6 +34,7 @@ private:
     torch::Tensor A() const;  // (d_inner, N)
 
     int64_t dModel_, dInner_, dState_, dtRank_, convKernel_;
+    double bcdtRmsEps_;
     torch::nn::Linear in_proj{nullptr}, x_proj{nullptr}, dt_proj{nullptr}, out_proj{nullptr};
     torch::nn::Conv1d conv1d{nullptr};
     torch::Tensor A_log, D;

@@ -1,5 +1,6 @@
 // Model files: safetensors, torch.save pickles, Hugging Face / mamba_ssm Mamba and the reference code's
 // checkpoints, checked against outputs the fixture script computed with direct float64 implementations.
+#include "eigenscope/analysis.h"
 #include "eigenscope/model.h"
 #include "eigenscope/presets.h"
 #include "io/formats/native.h"
@@ -230,6 +231,49 @@ TEST(MambaImport, TransformersMamba2SafetensorsMatchesTheReferenceForward) {
     ASSERT_EQ(model.source().warnings.size(), 1u);
     EXPECT_NE(model.source().warnings[0].find("lm_head.weight rebuilt"), std::string::npos);
     expectMatchesReference(model, "mamba2");
+}
+
+TEST(MambaImport, FalconMambaBf16MatchesTheReferenceForwardAndEigenvalues) {
+    const Model model = Model::open(fixture("falcon_mamba_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Falcon-Mamba");
+    EXPECT_EQ(model.spec().blocks[0].mixer.type, "s6");
+    EXPECT_DOUBLE_EQ(model.spec().blocks[0].mixer.options["bcdt_rms_eps"].get<double>(), 1e-6);
+    expectMatchesReference(model, "falcon_mamba");
+    // Λ_t = exp(Δ_t A) of layer 0 on the first sequence, from the analysis, against the reference's.
+    const auto tokens = io::readNpy(fixture("expected/falcon_mamba_tokens.npy"));
+    const auto expected = io::readNpy(fixture("expected/falcon_mamba_layer0_eig.npy"));  // (T, d_inner, N)
+    AnalysisOptions options;
+    options.float64 = true;
+    InputSpec input;
+    input.kind = "tokens";
+    input.path = fixture("expected/falcon_mamba_tokens.npy");
+    const auto result = analyze(model, input, options);
+    const auto& layer = result.layers[0];
+    ASSERT_EQ(layer.steps * layer.heads * layer.modes, expected.numel());
+    std::vector<double> got;
+    for (size_t i = 0; i < size_t(expected.numel()); ++i) got.push_back(layer.eig[i].real());
+    EXPECT_LT(relativeError(torch::tensor(got, torch::kFloat64).view(expected.sizes()), expected), 1e-6);
+    for (size_t i = 0; i < size_t(expected.numel()); ++i) ASSERT_EQ(layer.eig[i].imag(), 0.0);
+    EXPECT_EQ(tokens.size(0), result.batch);
+}
+
+TEST(MambaImport, Mamba2WithGroupsFp16ShardsMatchesTheReferenceForward) {
+    const Model model = Model::open(fixture("mamba2_groups_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Mamba-2");
+    EXPECT_EQ(model.spec().blocks[0].mixer.options["ngroups"], 2);
+    expectMatchesReference(model, "mamba2_groups");
+}
+
+TEST(MambaImport, GroupsThatDoNotDivideTheHeadsAreRefused) {
+    const auto dir = scratch("mamba2_bad_groups");
+    fs::create_directories(dir);
+    fs::copy(fixture("mamba2_groups_hf"), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    auto config = nlohmann::json::parse(readFile(fixture("mamba2_groups_hf/config.json")));
+    config["n_groups"] = 3;
+    std::ofstream(dir + "/config.json") << config.dump();
+    const auto error = errorOf([&] { Model::open(dir); });
+    EXPECT_NE(error.find("ngroups"), std::string::npos) << error;
+    EXPECT_NE(error.find("does not divide"), std::string::npos) << error;
 }
 
 TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {

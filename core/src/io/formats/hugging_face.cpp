@@ -1,5 +1,6 @@
-// Hugging Face and mamba_ssm checkpoints of Mamba and Mamba-2: a folder with config.json and model.safetensors, a
-// sharded model.safetensors.index.json or pytorch_model.bin; or one weights file with config.json beside it.
+// Hugging Face and mamba_ssm checkpoints of Mamba, Falcon-Mamba and Mamba-2 (with groups): a folder with config.json
+// and model.safetensors, a sharded model.safetensors.index.json or pytorch_model.bin; or one weights file with
+// config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
@@ -96,7 +97,9 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
         out.tensors.emplace_back("decoder.weight", embedding);
         out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
     }
-    out.variant = out.spec.blocks.front().mixer.type == "s6" ? "Mamba" : "Mamba-2";
+    const auto& mixer = out.spec.blocks.front().mixer;
+    const bool falcon = mixer.options.value("bcdt_rms_eps", 0.0) > 0;
+    out.variant = mixer.type == "mamba2" ? "Mamba-2" : falcon ? "Falcon-Mamba" : "Mamba";
     return out;
 }
 
@@ -180,7 +183,7 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
                                    {"headdim", jsonValue<int64_t>(ssm, "headdim", 64, origin)},
                                    {"d_conv", jsonValue<int64_t>(ssm, "d_conv", 4, origin)},
                                    {"gated_norm", true}};
-            if (jsonValue<int64_t>(ssm, "ngroups", 1, origin) != 1) throw Error(origin + ": ssm_cfg.ngroups other than 1 is not supported");
+            block.mixer.options["ngroups"] = jsonValue<int64_t>(ssm, "ngroups", 1, origin);
         } else if (kind == "Mamba1") {
             block.mixer.type = "s6";
             block.mixer.options = {{"d_state", jsonValue<int64_t>(ssm, "d_state", 16, origin)},
@@ -190,10 +193,12 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
             throw Error(origin + ": ssm_cfg.layer \"" + kind + "\" is not Mamba1 or Mamba2");
         }
     } else {
-        // transformers MambaConfig / Mamba2Config.
+        // transformers MambaConfig / FalconMambaConfig / Mamba2Config.
         const std::string type = jsonValue<std::string>(c, "model_type", "", origin);
-        if (type != "mamba" && type != "mamba2")
-            throw Error(origin + ": neither a mamba_ssm config (d_model) nor a transformers Mamba config (model_type mamba or mamba2)");
+        if (type != "mamba" && type != "falcon_mamba" && type != "mamba2")
+            throw Error(origin + ": neither a mamba_ssm config (d_model) nor a transformers Mamba config (model_type "
+                                 "mamba, falcon_mamba or mamba2)" +
+                        (type.empty() ? std::string() : "; model_type is \"" + type + "\""));
         spec.dModel = jsonValue<int64_t>(c, "hidden_size", 0, origin);
         layers = jsonValue<int64_t>(c, "num_hidden_layers", 0, origin);
         spec.vocabSize = jsonValue<int64_t>(c, "vocab_size", 0, origin);
@@ -201,9 +206,10 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
         if (jsonValue<bool>(c, "use_bias", false, origin)) throw Error(origin + ": use_bias: true is not supported");
         if (!jsonValue<bool>(c, "use_conv_bias", true, origin)) throw Error(origin + ": use_conv_bias: false is not supported");
         const int64_t conv = jsonValue<int64_t>(c, "conv_kernel", 4, origin);
-        if (type == "mamba") {
+        if (type == "mamba" || type == "falcon_mamba") {
             block.mixer.type = "s6";
-            const int64_t inner = jsonValue<int64_t>(c, "intermediate_size", 2 * spec.dModel, origin);
+            const int64_t inner = jsonValue<int64_t>(c, "intermediate_size",
+                                                     jsonValue<int64_t>(c, "expand", 2, origin) * spec.dModel, origin);
             if (spec.dModel <= 0 || inner % spec.dModel != 0)
                 throw Error(origin + ": intermediate_size must be a multiple of hidden_size");
             int64_t rank = 0;
@@ -212,15 +218,20 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
                                    {"expand", inner / spec.dModel},
                                    {"d_conv", conv},
                                    {"dt_rank", rank}};
+            if (type == "falcon_mamba") {
+                const double eps = jsonValue<double>(c, "mixer_rms_eps", 1e-6, origin);
+                if (!(eps > 0 && eps <= 1)) throw Error(origin + ": mixer_rms_eps must lie in (0, 1]");
+                block.mixer.options["bcdt_rms_eps"] = eps;
+            }
         } else {
             block.mixer.type = "mamba2";
-            if (jsonValue<int64_t>(c, "n_groups", 1, origin) != 1) throw Error(origin + ": n_groups other than 1 is not supported");
             if (jsonValue<bool>(c, "norm_before_gate", false, origin)) throw Error(origin + ": norm_before_gate: true is not supported");
             block.mixer.options = {{"d_state", jsonValue<int64_t>(c, "state_size", 128, origin)},
                                    {"expand", jsonValue<int64_t>(c, "expand", 2, origin)},
                                    {"headdim", jsonValue<int64_t>(c, "head_dim", 64, origin)},
                                    {"d_conv", conv},
-                                   {"gated_norm", true}};
+                                   {"gated_norm", true},
+                                   {"ngroups", jsonValue<int64_t>(c, "n_groups", 1, origin)}};
         }
     }
     if (spec.dModel <= 0 || layers <= 0 || spec.vocabSize <= 0)
@@ -235,7 +246,7 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba or Mamba-2 checkpoint folder: config.json with model.safetensors, a sharded index or "
+              "a Mamba, Falcon-Mamba or Mamba-2 checkpoint folder: config.json with model.safetensors, a sharded index or "
               "pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
