@@ -18,7 +18,7 @@ struct MixerSpec {
 
 struct BlockSpec {
     MixerSpec mixer;
-    std::string channelMixer = "none";  // none | mlp | glu
+    std::string channelMixer = "none";  // none | mlp | glu | swiglu (down(SiLU(gate x)·up x), fla GatedMLP)
     int64_t channelMixerDim = 0;        // hidden width of the MLP (0: 4·d_model)
     bool outputGate = false;            // out = (x + y)·SiLU(W_z x)
 };
@@ -40,6 +40,7 @@ struct ModelSpec {
     int64_t seqLen = 128;                // default input length; S4's kernel length l_max
     std::string norm = "layer";          // layer | rms | batch | none
     std::string normPosition = "pre";    // pre | post
+    double normEps = 0.0;                // ε of the blocks' and final norms; 0: the style's (1e-5, flax 1e-6)
     bool finalNorm = true;
     std::string ssmActivation = "full_glu";  // paper_ssm: full_glu | half_glu1 | half_glu2 | gelu
     std::string head = "lm";             // lm (per position) | classifier (pooled)

@@ -13,7 +13,8 @@ std::vector<OptionSpec> GlaImpl::options() {
             floatOption("expand_k", 0.5, 0.125, 8.0, "key width = expand_k·d_model"),
             floatOption("expand_v", 1.0, 0.125, 8.0, "value width = expand_v·d_model"),
             intOption("gate_low_rank_dim", 16, 1, 4096, "rank of the gate projection"),
-            floatOption("gate_logit_normalizer", 16.0, 1.0, 1024.0, "α = σ(gk)^(1/normalizer)")};
+            floatOption("gate_logit_normalizer", 16.0, 1.0, 1024.0, "α = σ(gk)^(1/normalizer)"),
+            floatOption("norm_eps", 1e-5, 1e-12, 0.1, "ε of the gated output RMSNorm (fla's norm_eps)")};
 }
 
 void GlaImpl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
@@ -33,7 +34,8 @@ GlaImpl::GlaImpl(const ModelSpec& spec, const nlohmann::json& o)
       headK_(keyDim_ / heads_),
       headV_(valueDim_ / heads_),
       gateRank_(optInt(o, "gate_low_rank_dim")),
-      gateNormalizer_(optFloat(o, "gate_logit_normalizer")) {
+      gateNormalizer_(optFloat(o, "gate_logit_normalizer")),
+      normEps_(optFloat(o, "norm_eps")) {
     using torch::nn::Linear, torch::nn::LinearOptions;
     q_proj = register_module("q_proj", Linear(LinearOptions(dModel_, keyDim_).bias(false)));
     k_proj = register_module("k_proj", Linear(LinearOptions(dModel_, keyDim_).bias(false)));
@@ -62,8 +64,8 @@ GlaImpl::Streams GlaImpl::project(const torch::Tensor& u) {
 }
 
 torch::Tensor GlaImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
-    // FusedRMSNormSwishGate per head: rmsnorm(o)·weight·SiLU(g), eps 1e-5.
-    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight) * torch::silu(g)));
+    // FusedRMSNormSwishGate per head: rmsnorm(o)·weight·SiLU(g).
+    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight, normEps_) * torch::silu(g)));
 }
 
 torch::Tensor GlaImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {

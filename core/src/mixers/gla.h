@@ -31,7 +31,7 @@ private:
     torch::Tensor readout(const torch::Tensor& o, const torch::Tensor& g);
 
     int64_t dModel_, heads_, keyDim_, valueDim_, headK_, headV_, gateRank_;
-    double gateNormalizer_;
+    double gateNormalizer_, normEps_;
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, g_proj{nullptr}, o_proj{nullptr};
     torch::nn::Sequential gk_proj{nullptr};
     std::shared_ptr<torch::nn::Module> g_norm_swish_gate;

@@ -11,7 +11,8 @@ namespace eigenscope::mixers {
 std::vector<OptionSpec> RetNetImpl::options() {
     return {intOption("num_heads", 8, 1, 1024, "retention heads; head h decays with γ_h = 1 − 2^(−5−h)"),
             floatOption("expand_k", 1.0, 0.125, 8.0, "key width = expand_k·d_model"),
-            floatOption("expand_v", 2.0, 0.125, 8.0, "value width = expand_v·d_model")};
+            floatOption("expand_v", 2.0, 0.125, 8.0, "value width = expand_v·d_model"),
+            floatOption("norm_eps", 1e-5, 1e-12, 0.1, "ε of the gated output RMSNorm (fla's norm_eps)")};
 }
 
 void RetNetImpl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
@@ -32,7 +33,8 @@ RetNetImpl::RetNetImpl(const ModelSpec& spec, const nlohmann::json& o)
       keyDim_(int64_t(double(spec.dModel) * optFloat(o, "expand_k"))),
       valueDim_(int64_t(double(spec.dModel) * optFloat(o, "expand_v"))),
       headK_(keyDim_ / heads_),
-      headV_(valueDim_ / heads_) {
+      headV_(valueDim_ / heads_),
+      normEps_(optFloat(o, "norm_eps")) {
     using torch::nn::Linear, torch::nn::LinearOptions;
     q_proj = register_module("q_proj", Linear(LinearOptions(dModel_, keyDim_).bias(false)));
     k_proj = register_module("k_proj", Linear(LinearOptions(dModel_, keyDim_).bias(false)));
@@ -75,7 +77,7 @@ RetNetImpl::Streams RetNetImpl::project(const torch::Tensor& u) {
 
 torch::Tensor RetNetImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
     // FusedRMSNormSwishGate per head: rmsnorm(o)·weight·SiLU(g), eps 1e-5.
-    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight) * torch::silu(g)));
+    return o_proj->forward(mergeHeads(rmsNorm(o, normWeight, normEps_) * torch::silu(g)));
 }
 
 dsf::TransitionTrace RetNetImpl::paperTrace(const torch::Tensor& x) {

@@ -32,6 +32,7 @@ private:
     torch::Tensor readout(const torch::Tensor& o, const torch::Tensor& g);  // (B, H, T, dv) → (B, T, d)
 
     int64_t dModel_, heads_, keyDim_, valueDim_, headK_, headV_;
+    double normEps_;
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, g_proj{nullptr}, o_proj{nullptr};
     std::shared_ptr<torch::nn::Module> g_norm_swish_gate;
     torch::Tensor normWeight;

@@ -33,6 +33,11 @@ ChannelMixerImpl::ChannelMixerImpl(const std::string& kind, int64_t d, int64_t h
     if (kind_ == "mlp") {
         encoder = register_module("encoder", torch::nn::Linear(d, hidden));
         decoder = register_module("decoder", torch::nn::Linear(hidden, d));
+    } else if (kind_ == "swiglu") {
+        using torch::nn::Linear, torch::nn::LinearOptions;
+        gate_proj = register_module("gate_proj", Linear(LinearOptions(d, hidden).bias(false)));
+        up_proj = register_module("up_proj", Linear(LinearOptions(d, hidden).bias(false)));
+        down_proj = register_module("down_proj", Linear(LinearOptions(hidden, d).bias(false)));
     } else {
         linear = register_module("linear", torch::nn::Linear(d, 2 * d));
     }
@@ -42,6 +47,10 @@ torch::Tensor ChannelMixerImpl::forward(const torch::Tensor& x, double dropout) 
     if (kind_ == "mlp") {
         const auto hidden = torch::dropout(torch::gelu(encoder->forward(x)), dropout, is_training());
         return torch::dropout(decoder->forward(hidden), dropout, is_training());
+    }
+    if (kind_ == "swiglu") {
+        const auto hidden = torch::silu(gate_proj->forward(x)) * up_proj->forward(x);
+        return torch::dropout(down_proj->forward(hidden), dropout, is_training());
     }
     const auto t = linear->forward(x);
     const int64_t d = x.size(-1);
@@ -58,6 +67,12 @@ const char* mixerName(const std::string& style) {
 }
 
 torch::Tensor geluTanh(const torch::Tensor& x) { return torch::gelu(x, "tanh"); }
+
+// The spec's, or flax's 1e-6 for the JAX models' LayerNorm and torch's 1e-5 otherwise.
+double normEps(const ModelSpec& spec) {
+    if (spec.normEps > 0) return spec.normEps;
+    return spec.style == "paper_ssm" && spec.norm == "layer" ? 1e-6 : 1e-5;
+}
 
 }  // namespace
 
@@ -87,8 +102,7 @@ BlockImpl::BlockImpl(const ModelSpec& spec, const BlockSpec& block)
         if (ssmActivation_ != "gelu") out2 = register_module("out2", torch::nn::Linear(d, d));
     }
     if (spec.norm != "none") {
-        // flax's LayerNorm (the JAX models) uses eps 1e-6; torch's 1e-5.
-        const double eps = (style_ == "paper_ssm" && spec.norm == "layer") ? 1e-6 : 1e-5;
+        const double eps = normEps(spec);
         norm = register_module(style_ == "paper_ssm" ? "normalize" : "norm", ChannelNorm(spec.norm, d, eps));
         if (style_ == "standard" && channelMixer_ != "none") norm2 = register_module("norm2", ChannelNorm(spec.norm, d, eps));
     }
@@ -174,7 +188,7 @@ SequenceModelImpl::SequenceModelImpl(const ModelSpec& spec) : spec_(spec) {
         blockList->push_back(blocks_.back());
     }
     if (spec.finalNorm && spec.norm != "none")
-        finalNorm = register_module("norm", ChannelNorm(spec.norm, d, spec.style == "paper_ssm" ? 1e-6 : 1e-5));
+        finalNorm = register_module("norm", ChannelNorm(spec.norm, d, normEps(spec)));
     decoder = register_module("decoder",
                               torch::nn::Linear(torch::nn::LinearOptions(d, outputWidth(spec)).bias(spec.headBias)));
 }

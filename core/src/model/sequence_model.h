@@ -27,7 +27,7 @@ private:
 };
 TORCH_MODULE(ChannelNorm);
 
-// The reference channel mixers: MLP (encoder → GELU → decoder) and GLU (linear → a ⊙ σ(b)).
+// The channel mixers: MLP (encoder → GELU → decoder), GLU (linear → a ⊙ σ(b)) and SwiGLU (fla GatedMLP).
 class ChannelMixerImpl : public torch::nn::Module {
 public:
     ChannelMixerImpl(const std::string& kind, int64_t d, int64_t hidden);
@@ -36,6 +36,7 @@ public:
 private:
     std::string kind_;
     torch::nn::Linear encoder{nullptr}, decoder{nullptr}, linear{nullptr};
+    torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // swiglu
 };
 TORCH_MODULE(ChannelMixer);
 

@@ -69,6 +69,7 @@ const std::vector<OptionSpec>& modelFieldSchema() {
         intOption("seq_len", 128, 1, 1 << 20, "default input length; S4's kernel length"),
         choiceOption("norm", "layer", {"layer", "rms", "batch", "none"}, "the blocks' normalization"),
         choiceOption("norm_position", "pre", {"pre", "post"}, "normalization before or after the mixer"),
+        floatOption("norm_eps", 0.0, 0.0, 0.1, "ε of the norms (0: 1e-5, or flax's 1e-6 for paper_ssm LayerNorm)"),
         boolOption("final_norm", true, "a normalization before the head"),
         choiceOption("ssm_activation", "full_glu", {"full_glu", "half_glu1", "half_glu2", "gelu"},
                      "paper_ssm: the activation after the SSM"),
@@ -83,8 +84,9 @@ const std::vector<OptionSpec>& modelFieldSchema() {
 
 const std::vector<OptionSpec>& blockFieldSchema() {
     static const std::vector<OptionSpec> schema = {
-        choiceOption("channel_mixer", "none", {"none", "mlp", "glu"}, "the block's channel mixer"),
-        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP (0: 4·d_model)"),
+        choiceOption("channel_mixer", "none", {"none", "mlp", "glu", "swiglu"},
+                     "the block's channel mixer (swiglu: down(SiLU(gate x)·up x))"),
+        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP or SwiGLU (0: 4·d_model)"),
         boolOption("output_gate", false, "out = (x + y)·SiLU(W_z x)")};
     return schema;
 }
@@ -102,6 +104,8 @@ void validateSpec(const ModelSpec& spec) {
     requireRange("seq_len", spec.seqLen, field(model, "seq_len"));
     requireChoice("norm", spec.norm, field(model, "norm"));
     requireChoice("norm_position", spec.normPosition, field(model, "norm_position"));
+    if (!(spec.normEps >= 0.0 && spec.normEps <= 0.1))
+        throw Error("norm_eps: " + std::to_string(spec.normEps) + " is outside [0, 0.1]");
     requireChoice("ssm_activation", spec.ssmActivation, field(model, "ssm_activation"));
     requireChoice("head", spec.head, field(model, "head"));
     requireChoice("pooling", spec.pooling, field(model, "pooling"));
@@ -120,7 +124,7 @@ void validateSpec(const ModelSpec& spec) {
         const std::string where = "blocks[" + std::to_string(i) + "]";
         requireChoice(where + ".channel_mixer", block.channelMixer, field(blockFieldSchema(), "channel_mixer"));
         requireRange(where + ".channel_mixer_dim", block.channelMixerDim, field(blockFieldSchema(), "channel_mixer_dim"));
-        if (spec.style == "paper_mamba" && block.channelMixer == "mlp")
+        if (spec.style == "paper_mamba" && (block.channelMixer == "mlp" || block.channelMixer == "swiglu"))
             throw Error(where + ".channel_mixer: the paper_mamba block has a GLU or nothing");
         if (spec.style == "paper_ssm" && block.channelMixer != "none")
             throw Error(where + ".channel_mixer: the paper_ssm block's GLU is set by ssm_activation");
@@ -150,6 +154,7 @@ json specToJson(const ModelSpec& spec) {
             {"seq_len", spec.seqLen},
             {"norm", spec.norm},
             {"norm_position", spec.normPosition},
+            {"norm_eps", spec.normEps},
             {"final_norm", spec.finalNorm},
             {"ssm_activation", spec.ssmActivation},
             {"head", spec.head},
@@ -165,7 +170,7 @@ ModelSpec specFromJson(const json& j, const std::string& origin) {
     if (!j.is_object()) throw Error(origin + ": a model spec must be a JSON object");
     rejectUnknownKeys(j,
                       {"name", "description", "style", "d_model", "encoder", "vocab_size", "input_dim",
-                       "max_positions", "seq_len", "norm", "norm_position", "final_norm", "ssm_activation", "head",
+                       "max_positions", "seq_len", "norm", "norm_position", "norm_eps", "final_norm", "ssm_activation", "head",
                        "pooling", "output_dim", "head_bias", "dropout", "seed", "blocks", "num_layers", "mixer",
                        "channel_mixer", "channel_mixer_dim", "output_gate"},
                       origin);
@@ -180,6 +185,7 @@ ModelSpec specFromJson(const json& j, const std::string& origin) {
     readField(j, "seq_len", spec.seqLen, origin);
     readField(j, "norm", spec.norm, origin);
     readField(j, "norm_position", spec.normPosition, origin);
+    readField(j, "norm_eps", spec.normEps, origin);
     readField(j, "final_norm", spec.finalNorm, origin);
     readField(j, "ssm_activation", spec.ssmActivation, origin);
     readField(j, "head", spec.head, origin);

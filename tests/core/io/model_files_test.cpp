@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 namespace eigenscope {
 namespace {
@@ -274,6 +275,74 @@ TEST(MambaImport, GroupsThatDoNotDivideTheHeadsAreRefused) {
     const auto error = errorOf([&] { Model::open(dir); });
     EXPECT_NE(error.find("ngroups"), std::string::npos) << error;
     EXPECT_NE(error.find("does not divide"), std::string::npos) << error;
+}
+
+// Layer 0's eigenvalues on the fixture's first sequence (float64 analysis) against the reference's, per step and
+// head as multisets (each traced value repeated by its multiplicity).
+void expectLayer0Eigenvalues(const Model& model, const std::string& name) {
+    const auto expected = io::readNpy(fixture("expected/" + name + "_layer0_eig.npy"));  // (T|1, H, n), real
+    AnalysisOptions options;
+    options.float64 = true;
+    InputSpec input;
+    input.kind = "tokens";
+    input.path = fixture("expected/" + name + "_tokens.npy");
+    const auto layer = analyze(model, input, options).layers[0];
+    ASSERT_EQ(layer.steps, expected.size(0)) << name;
+    ASSERT_EQ(layer.heads, expected.size(1)) << name;
+    double worst = 0;
+    for (int64_t t = 0; t < layer.steps; ++t)
+        for (int64_t h = 0; h < layer.heads; ++h) {
+            std::vector<std::complex<double>> traced, reference;
+            for (int64_t k = 0; k < layer.modes; ++k)
+                traced.insert(traced.end(), size_t(layer.multiplicity[size_t(k)]),
+                              layer.eig[size_t((t * layer.heads + h) * layer.modes + k)]);
+            for (int64_t k = 0; k < expected.size(2); ++k) reference.emplace_back(expected[t][h][k].item<double>(), 0.0);
+            worst = std::max(worst, testing::multisetDistance(traced, reference));
+        }
+    EXPECT_LT(worst, 1e-6) << name;
+}
+
+TEST(FlaImport, GlaFolderWithTiedHeadMatchesTheReferenceForwardAndEigenvalues) {
+    const Model model = Model::open(fixture("gla_fla"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: GLA (fla)");
+    EXPECT_EQ(model.spec().blocks[0].channelMixer, "swiglu");
+    EXPECT_EQ(model.spec().blocks[0].channelMixerDim, 256);
+    EXPECT_DOUBLE_EQ(model.spec().normEps, 1e-6);
+    EXPECT_EQ(model.spec().blocks[0].mixer.options["gate_low_rank_dim"], 16);
+    expectMatchesReference(model, "gla_fla");
+    expectLayer0Eigenvalues(model, "gla_fla");
+}
+
+TEST(FlaImport, RetNetFolderWithFusedMlpMatchesTheReferenceForwardAndEigenvalues) {
+    const Model model = Model::open(fixture("retnet_fla"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: RetNet (fla)");
+    bool toldSplit = false;
+    for (const auto& w : model.source().warnings) toldSplit = toldSplit || w.find("fused") != std::string::npos;
+    EXPECT_TRUE(toldSplit) << "the fused gate_proj layout is reported";
+    expectMatchesReference(model, "retnet_fla");
+    expectLayer0Eigenvalues(model, "retnet_fla");
+}
+
+TEST(FlaImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
+    const auto config = nlohmann::json::parse(readFile(fixture("gla_fla/config.json")));
+    for (const auto& [key, value, named] :
+         std::vector<std::tuple<std::string, nlohmann::json, std::string>>{{"num_kv_heads", 1, "num_kv_heads"},
+                                                                          {"feature_map", "relu", "feature_map \"relu\""},
+                                                                          {"use_output_gate", false, "use_output_gate"},
+                                                                          {"use_short_conv", true, "use_short_conv"},
+                                                                          {"clamp_min", -5, "clamp_min"},
+                                                                          {"attn", {{"layers", {1}}}, "attn"},
+                                                                          {"hidden_act", "powlu", "hidden_act"}}) {
+        const auto dir = scratch("gla_" + key);
+        fs::create_directories(dir);
+        fs::copy(fixture("gla_fla"), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+        auto changed = config;
+        changed[key] = value;
+        std::ofstream(dir + "/config.json") << changed.dump();
+        const auto error = errorOf([&] { Model::open(dir); });
+        EXPECT_NE(error.find(named), std::string::npos) << key << ": " << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << key << ": " << error;
+    }
 }
 
 TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {

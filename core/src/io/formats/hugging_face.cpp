@@ -1,10 +1,11 @@
-// Hugging Face and mamba_ssm checkpoints of Mamba, Falcon-Mamba and Mamba-2 (with groups): a folder with config.json
-// and model.safetensors, a sharded model.safetensors.index.json or pytorch_model.bin; or one weights file with
-// config.json beside it.
+// Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), and fla's GLA
+// and RetNet (hf_fla.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
+// or pytorch_model.bin; or one weights file with config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
 #include "io/formats/format.h"
+#include "io/formats/hf_fla.h"
 #include "io/formats/signatures.h"
 #include "io/formats/state_dict.h"
 
@@ -65,18 +66,21 @@ std::string hfKey(const std::string& key, bool& isHead) {
 ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& weightFiles, const std::string& origin) {
     const fs::path configPath = folder / "config.json";
     if (!fs::exists(configPath)) throw Error(origin + ": no config.json next to the weights, so the architecture is unknown");
+    const auto config = readJson(configPath.string());
     ImportedModel out;
-    out.spec = mambaSpecFromConfig(readJson(configPath.string()), configPath.string());
-    bool tied = true;
-    {
-        const auto config = readJson(configPath.string());
-        tied = jsonValue<bool>(config, "tie_embeddings", jsonValue<bool>(config, "tie_word_embeddings", true, origin), origin);
-    }
     NamedTensors raw;
     for (const auto& file : weightFiles) {
         auto tensors = readStateDict(file.string(), out.warnings);
         raw.insert(raw.end(), std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.end()));
     }
+    if (isFlaConfig(config)) {
+        auto fla = importFla(config, std::move(raw), configPath.string());
+        fla.spec.name = folder.filename().string();
+        fla.warnings.insert(fla.warnings.begin(), out.warnings.begin(), out.warnings.end());
+        return fla;
+    }
+    out.spec = mambaSpecFromConfig(config, configPath.string());
+    const bool tied = jsonValue<bool>(config, "tie_embeddings", jsonValue<bool>(config, "tie_word_embeddings", true, origin), origin);
     bool hasHead = false;
     torch::Tensor embedding;
     for (auto& [key, tensor] : raw) {
@@ -196,8 +200,8 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
         // transformers MambaConfig / FalconMambaConfig / Mamba2Config.
         const std::string type = jsonValue<std::string>(c, "model_type", "", origin);
         if (type != "mamba" && type != "falcon_mamba" && type != "mamba2")
-            throw Error(origin + ": neither a mamba_ssm config (d_model) nor a transformers Mamba config (model_type "
-                                 "mamba, falcon_mamba or mamba2)" +
+            throw Error(origin + ": neither a mamba_ssm config (d_model) nor a model_type eigenscope reads (mamba, "
+                                 "falcon_mamba, mamba2, gla, retnet)" +
                         (type.empty() ? std::string() : "; model_type is \"" + type + "\""));
         spec.dModel = jsonValue<int64_t>(c, "hidden_size", 0, origin);
         layers = jsonValue<int64_t>(c, "num_hidden_layers", 0, origin);
@@ -246,7 +250,8 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba, Falcon-Mamba or Mamba-2 checkpoint folder: config.json with model.safetensors, a sharded index or "
+              "a Mamba, Falcon-Mamba, Mamba-2, GLA or RetNet (fla) checkpoint folder: config.json with model.safetensors, "
+              "a sharded index or "
               "pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
