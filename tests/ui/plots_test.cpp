@@ -258,6 +258,66 @@ TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
     }
 }
 
+struct BinsProbe : BinsPlot {
+    using BinsPlot::legend;
+};
+
+// Many layers read as one picture: a layer × bin heat map with each row's mixer and horizon, clipped in SVG too.
+TEST(BinsPlotTest, ManyLayersBecomeAHeatMapWithMixerAndHorizonStrips) {
+    auto result = resultWith({{0.5, 0}, {0.95, 0}});
+    result->maxLag = 8;
+    const size_t layers = BinsPlot::kHeatMapLayers + 2;
+    for (size_t l = 1; l < layers; ++l) {
+        auto layer = result->layers[0];
+        layer.mixer = l % 2 ? "other" : "test";
+        layer.metrics = {HeadMetrics{}};
+        layer.metrics[0].horizon = int64_t(l);
+        result->layers.push_back(layer);
+    }
+    result->layers[0].metrics = {HeadMetrics{}};
+    PlotSource source;
+    source.current = result;
+    BinsProbe plot;
+    plot.setSource(source);
+    EXPECT_EQ(plot.pointCount(), qint64(layers * 3));
+    EXPECT_TRUE(plot.legend().empty()) << "the strips name the mixers";
+    ASSERT_EQ(plot.yCategoryTicks().size(), layers);
+    EXPECT_EQ(plot.yCategoryTicks().back().second, QString::number(layers - 1));
+    QImage image(900, 700, QImage::Format_ARGB32);
+    {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(0, 0, 900, 700));
+    }
+    const Frame& frame = plot.lastFrame();
+    const auto stripColour = [&](size_t row) {
+        return image.pixelColor(frame.toPixel(-1.0 + 0.4, double(row) + 0.4).toPoint());  // off the strip's text
+    };
+    EXPECT_EQ(stripColour(0), stripColour(2)) << "the same mixer, the same colour";
+    EXPECT_NE(stripColour(0), stripColour(1)) << "another mixer, another colour";
+    // Each bin cell has the colour of its percentage (20, 30 and 50 %).
+    for (size_t bin = 0; bin < 3; ++bin)
+        EXPECT_EQ(image.pixelColor(frame.toPixel(double(bin), 3.0).toPoint()),
+                  sequentialColour(result->layers[3].bins[bin] / 100.0).toRgb()) << bin;
+
+    plot.setView(Axis{0.2, 2.4, false, {}}, Axis{1.7, 5.2, false, {}});
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buffer);
+    svg.setSize(QSize(640, 460));
+    svg.setViewBox(QRect(0, 0, 640, 460));
+    {
+        QPainter painter(&svg);
+        plot.render(painter, QRectF(0, 0, 640, 460));
+    }
+    // Inside the frame, or the colour bar of the percentages 10 px right of it.
+    const QRectF zoomed = plot.lastFrame().rect.adjusted(-1.5, -1.5, 1.5, 1.5);
+    int outside = 0;
+    for (const QPointF& p : svgPoints(buffer.data(), QRectF(0, 0, 640, 460)))
+        outside += !zoomed.contains(p) && p.x() < plot.lastFrame().rect.right() + 9;
+    EXPECT_EQ(outside, 0) << "heat map cells outside the zoomed frame";
+}
+
 // Many heads read as a median with the band of their 10 and 90 % quantiles, every head, or one.
 struct CurveProbe : CurvePlot {
     using CurvePlot::Curve;

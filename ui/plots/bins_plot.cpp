@@ -2,6 +2,7 @@
 
 #include "plots/clipping.h"
 
+#include <QFontMetricsF>
 #include <QPainter>
 
 #include <algorithm>
@@ -9,12 +10,23 @@
 
 namespace eigenscope::ui {
 
+namespace {
+constexpr double kMixerColumn = -1.0;  // x of the mixer strip; the horizon strip sits right of the last bin
+
+// One colour per mixer type, in the order the model first uses them.
+int mixerIndex(const std::vector<std::string>& mixers, const std::string& type) {
+    return int(std::find(mixers.begin(), mixers.end(), type) - mixers.begin());
+}
+}  // namespace
+
 BinsPlot::BinsPlot(QWidget* parent) : PlotWidget(tr("|λ| bins per layer"), parent) {}
 
 void BinsPlot::setSource(const PlotSource& source) {
     source_ = source;
     bars_.clear();
     layers_.clear();
+    mixers_.clear();
+    horizons_.clear();
     edges_.clear();
     top_ = 10;
     if (source.current) {
@@ -22,8 +34,15 @@ void BinsPlot::setSource(const PlotSource& source) {
         edges_ = r.binEdges;
         mode_ = r.mode;
         const size_t nbins = edges_.size() - 1;
+        maxLag_ = std::max<int64_t>(r.maxLag, 1);
         for (size_t l = 0; l < r.layers.size(); ++l)
-            if (source.showsLayer(l)) layers_.push_back(int(l));
+            if (source.showsLayer(l)) {
+                layers_.push_back(int(l));
+                mixers_.push_back(r.layers[l].mixer);
+                int64_t longest = 0;
+                for (const auto& m : r.layers[l].metrics) longest = (longest < 0 || m.horizon < 0) ? -1 : std::max(longest, m.horizon);
+                horizons_.push_back(longest);
+            }
         const bool withReference = source.referenceMatches();
         const double groupWidth = 0.8, width = groupWidth / double(std::max<size_t>(layers_.size(), 1));
         for (size_t j = 0; j < layers_.size(); ++j) {
@@ -54,12 +73,21 @@ void BinsPlot::setSource(const PlotSource& source) {
 }
 
 void BinsPlot::dataAxes(Axis& x, Axis& y) const {
+    if (heatMap()) {
+        x = {kMixerColumn - 0.5, double(nbins()) + 0.5, false, tr("|λ| bin")};
+        y = {-0.5, double(layers_.size()) - 0.5, false, tr("layer")};
+        return;
+    }
     x = {-0.5, double(std::max<size_t>(edges_.size(), 2)) - 1.5, false, tr("|λ| bin")};
     y = {0, top_, false, tr("% of eigenvalues")};
 }
 
 std::vector<std::pair<double, QString>> BinsPlot::categoryTicks() const {
     std::vector<std::pair<double, QString>> ticks;
+    if (heatMap()) {
+        ticks.emplace_back(kMixerColumn, tr("mixer"));
+        ticks.emplace_back(double(nbins()), tr("horizon"));
+    }
     for (size_t i = 0; i + 1 < edges_.size(); ++i) ticks.emplace_back(double(i), QString::fromStdString(binLabel(edges_, i, mode_)));
     return ticks;
 }
@@ -70,7 +98,57 @@ QRectF BinsPlot::barRect(const Frame& frame, const Bar& bar, double value) const
     return QRectF(QPointF(left, top), QPointF(right, bottom));
 }
 
+std::vector<std::pair<double, QString>> BinsPlot::yCategoryTicks() const {
+    std::vector<std::pair<double, QString>> ticks;
+    if (!heatMap()) return ticks;
+    const size_t step = (layers_.size() + 15) / 16;
+    for (size_t row = 0; row < layers_.size(); row += step) ticks.emplace_back(double(row), QString::number(layers_[row]));
+    return ticks;
+}
+
+QRectF BinsPlot::cellRect(const Frame& frame, double column, size_t row) const {
+    const double y = double(row);  // the shown layers bottom-up, in order
+    return QRectF(QPointF(frame.toPixelX(column - 0.5), frame.toPixelY(y + 0.5)),
+                  QPointF(frame.toPixelX(column + 0.5), frame.toPixelY(y - 0.5)));
+}
+
+void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
+    std::vector<std::string> types;
+    for (const auto& m : mixers_)
+        if (std::find(types.begin(), types.end(), m) == types.end()) types.push_back(m);
+    for (const auto& bar : bars_) {
+        const auto row = size_t(std::find(layers_.begin(), layers_.end(), bar.layer) - layers_.begin());
+        clip::fillRect(painter, cellRect(frame, double(bar.bin), row), sequentialColour(bar.mean / 100.0), frame.rect);
+    }
+    const double lag = std::log1p(double(maxLag_));
+    const QFontMetricsF metrics(painter.font());
+    for (size_t row = 0; row < layers_.size(); ++row) {
+        const QRectF mixer = cellRect(frame, kMixerColumn, row).adjusted(2, 0.5, -2, -0.5).normalized();
+        clip::fillRect(painter, mixer, categoricalColour(mixerIndex(types, mixers_[row])).lighter(150), frame.rect);
+        if (mixer.height() >= metrics.height() && frame.rect.contains(mixer)) {
+            painter.setPen(Qt::black);
+            painter.drawText(mixer, Qt::AlignCenter,
+                             metrics.elidedText(QString::fromStdString(mixers_[row]), Qt::ElideRight, mixer.width() - 4));
+        }
+        // The horizon: log-scaled up to K_max, brightest beyond it, its value written in when it fits.
+        const double fraction = horizons_[row] < 0 ? 1.0 : std::log1p(double(horizons_[row])) / lag;
+        const QRectF horizon = cellRect(frame, double(nbins()), row).adjusted(2, 0.5, -2, -0.5).normalized();
+        const QColor colour = sequentialColour(fraction);
+        clip::fillRect(painter, horizon, colour, frame.rect);
+        if (horizon.height() >= metrics.height() && frame.rect.contains(horizon)) {
+            painter.setPen(colour.lightness() > 128 ? Qt::black : Qt::white);
+            painter.drawText(horizon, Qt::AlignCenter,
+                             horizons_[row] < 0 ? QStringLiteral("> %1").arg(maxLag_) : QString::number(horizons_[row]));
+        }
+    }
+    paintColourBar(painter, frame, 0, 100, false, tr("% of eigenvalues"));
+}
+
 void BinsPlot::paintData(QPainter& painter, const Frame& frame) const {
+    if (heatMap()) {
+        paintHeatMap(painter, frame);
+        return;
+    }
     for (const auto& bar : bars_) {
         const QColor colour = categoricalColour(bar.layer);
         clip::fillRect(painter, barRect(frame, bar, bar.mean), colour, frame.rect);
@@ -95,6 +173,9 @@ void BinsPlot::paintData(QPainter& painter, const Frame& frame) const {
 
 std::vector<LegendEntry> BinsPlot::legend() const {
     std::vector<LegendEntry> entries;
+    if (heatMap()) {
+        return entries;  // the strips name the mixers; a legend would cover cells
+    }
     for (int l : layers_) entries.push_back({tr("layer %1 (%2)").arg(l).arg(source_.currentLabel), categoricalColour(l)});
     if (!bars_.empty() && !std::isnan(bars_.front().referenceMean))
         entries.push_back({source_.referenceLabel + tr(" (outline)"), foreground(), true});
@@ -102,6 +183,23 @@ std::vector<LegendEntry> BinsPlot::legend() const {
 }
 
 QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
+    if (heatMap()) {
+        const double x = frame.toDataX(pixel.x()), y = frame.toDataY(pixel.y());
+        const auto row = size_t(std::lround(y));
+        if (y < -0.5 || row >= layers_.size()) return {};
+        const QString layer = tr("layer %1 (%2)").arg(layers_[row]).arg(QString::fromStdString(mixers_[row]));
+        const long column = std::lround(x);
+        if (column == long(kMixerColumn)) return layer;
+        if (column == long(nbins()))
+            return horizons_[row] < 0 ? tr("%1\nlongest horizon beyond K = %2").arg(layer).arg(maxLag_)
+                                      : tr("%1\nlongest horizon %2 steps").arg(layer).arg(horizons_[row]);
+        for (const auto& bar : bars_)
+            if (bar.layer == layers_[row] && long(bar.bin) == column)
+                return tr("%1, |λ| in %2\n%3: %4 ± %5 %")
+                    .arg(layer, QString::fromStdString(binLabel(edges_, bar.bin, mode_)), source_.currentLabel)
+                    .arg(bar.mean, 0, 'f', 2).arg(bar.std, 0, 'f', 2);
+        return {};
+    }
     for (const auto& bar : bars_) {
         const QRectF column = barRect(frame, bar, top_);
         if (pixel.x() < column.left() || pixel.x() > column.right()) continue;

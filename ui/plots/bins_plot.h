@@ -1,5 +1,7 @@
 // The paper's |λ| bins: per layer the percentage of eigenvalues in each bin (mean ± std over the batch), with
-// the reference (init model or pinned result) as outlined bars.
+// the reference (init model or pinned result) as outlined bars. Above kHeatMapLayers layers, one picture of the
+// whole model instead: a layer × bin heat map, each row's mixer type named in a strip on the left and the layer's
+// longest memory horizon in a strip on the right.
 #pragma once
 
 #include "plots/plot_source.h"
@@ -12,11 +14,14 @@ namespace eigenscope::ui {
 class BinsPlot : public PlotWidget {
     Q_OBJECT
 public:
+    static constexpr size_t kHeatMapLayers = 6;
     explicit BinsPlot(QWidget* parent = nullptr);
     void setSource(const PlotSource& source);
     qint64 pointCount() const override { return qint64(bars_.size()); }
     // The bins as the result's mode delimits them.
     std::vector<std::pair<double, QString>> categoryTicks() const override;
+    // In the heat map, the shown layers' numbers (at most 16 of them).
+    std::vector<std::pair<double, QString>> yCategoryTicks() const override;
 
 protected:
     void dataAxes(Axis& x, Axis& y) const override;
@@ -24,6 +29,7 @@ protected:
     std::vector<LegendEntry> legend() const override;
     QString hoverText(const Frame& frame, QPointF pixel) const override;
     bool hasData() const override { return !bars_.empty(); }
+    double rightMargin() const override { return heatMap() ? 84 : 12; }
 
 private:
     struct Bar {
@@ -34,12 +40,20 @@ private:
         double referenceMean = std::numeric_limits<double>::quiet_NaN(), referenceStd = 0;
     };
     QRectF barRect(const Frame& frame, const Bar& bar, double value) const;
+    bool heatMap() const { return layers_.size() > kHeatMapLayers; }
+    void paintHeatMap(QPainter& painter, const Frame& frame) const;
+    // The row of layer l and the cell (bin i, or kMixerColumn / the horizon column) in data coordinates.
+    QRectF cellRect(const Frame& frame, double column, size_t row) const;
+    size_t nbins() const { return edges_.size() - 1; }
 
     PlotSource source_;
     std::vector<double> edges_;
     std::string mode_;  // paper mode's bins are closed intervals
     std::vector<Bar> bars_;
     std::vector<int> layers_;
+    std::vector<std::string> mixers_;  // per shown layer
+    std::vector<int64_t> horizons_;    // per shown layer: the longest over heads, −1 beyond K_max
+    int64_t maxLag_ = 1;
     double top_ = 100;
 };
 

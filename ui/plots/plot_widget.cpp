@@ -210,14 +210,18 @@ void PlotWidget::render(QPainter& painter, const QRectF& target, bool onScreen) 
         painter.drawText(QRectF(px - tickWidth / 2, frame.rect.bottom() + 3, tickWidth, metrics.height()),
                          Qt::AlignHCenter | Qt::AlignTop, text);
     }
-    for (double v : axisTicks(frame.y, frame.rect.height())) {
+    auto yTicks = yCategoryTicks();
+    if (yTicks.empty())
+        for (double v : axisTicks(frame.y, frame.rect.height())) yTicks.emplace_back(v, tickLabel(v, frame.y));
+    for (const auto& [v, text] : yTicks) {
         const double py = frame.toPixelY(v);
+        if (py < frame.rect.top() - 0.5 || py > frame.rect.bottom() + 0.5) continue;
         painter.setPen(gridPen);
         painter.drawLine(QPointF(frame.rect.left(), py), QPointF(frame.rect.right(), py));
         painter.setPen(axisPen);
         painter.drawText(QRectF(target.left(), py - metrics.height() / 2, frame.rect.left() - target.left() - 4,
                                 metrics.height()),
-                         Qt::AlignRight | Qt::AlignVCenter, tickLabel(v, frame.y));
+                         Qt::AlignRight | Qt::AlignVCenter, text);
     }
     painter.drawText(QRectF(frame.rect.left(), frame.rect.bottom() + metrics.height() + 4, frame.rect.width(),
                             metrics.height()),

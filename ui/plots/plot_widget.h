@@ -76,6 +76,8 @@ protected:
     virtual bool equalAspect() const { return false; }
     // Named ticks of a categorical x axis; empty: numeric ticks.
     virtual std::vector<std::pair<double, QString>> categoryTicks() const { return {}; }
+    // Named ticks of the y axis (rows of a heat map); empty: numeric ticks.
+    virtual std::vector<std::pair<double, QString>> yCategoryTicks() const { return {}; }
     // The colours of the render in progress: text and axes, and the background.
     QColor foreground() const { return foreground_; }
     QColor background() const { return background_; }
