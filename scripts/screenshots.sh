@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders docs/screenshots/*.png offscreen: the demo model, a comparison against a pinned result, the T×T impulse map,
-# the training view (init vs trained overlay), a reopened run, the heads of an RG-LRU as median and band, and a
-# comparison board of six briefly trained paper models against their init. Builds first when the application is missing.
+# the training view (init vs trained overlay), a reopened run, the heads of an RG-LRU as median and band, a 12-layer
+# hybrid as a layer × bin heat map, and a comparison board of six briefly trained paper models against their init. Builds first when the application is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=build/app/eigenscope
@@ -17,6 +17,7 @@ trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
 "$app" preset:cpu-paper-mqar-softmax --scenario map --screenshot "$out/softmax-map.png"
 "$app" --scenario training --size 1600x1150 --screenshot "$out/training.png"
 "$app" preset:cpu-rglru --input task:mqar:kv_pairs=8 --screenshot "$out/heads.png"
+"$app" docs/examples/hybrid-12.json --input randn --size 1600x1150 --screenshot "$out/hybrid.png"
 runs=$(mktemp -d)
 trap 'rm -rf "$XDG_CONFIG_HOME" "$runs"' EXIT
 cli=build/app/eigenscope-cli
