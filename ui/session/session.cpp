@@ -209,6 +209,8 @@ void Session::recompute() {
     const bool preview = generated && input.batch > 1 && !withInit && lastFullMs_ > kPreviewAboveMs;
     const auto cache = cache_;
     stale_ = true;
+    // A request whose preview is on screen gives way at once: its whole batch would arrive only to be replaced.
+    if (computing() && previewedId_ == latestId_) analysis_->cancelRunning(latestId_);
     latestId_ = analysis_->submit(
         [cache, state, weights, input, options, withInit, preview](const Worker::Context& context) {
             auto o = options;
@@ -257,6 +259,7 @@ void Session::recompute() {
         },
         [this](const Worker::Outcome& outcome) {
             if (outcome.id != latestId_ || outcome.id <= shownId_) return;
+            previewedId_ = outcome.id;
             const auto pair = std::any_cast<AnalysisPair>(outcome.value);
             current_ = pair.result;
             init_ = pair.init;

@@ -111,7 +111,7 @@ private:
     std::unique_ptr<Worker> analysis_, files_;
     std::shared_ptr<ModelCache> cache_;
     TrainingRun* training_ = nullptr;
-    quint64 latestId_ = 0, handledId_ = 0, shownId_ = 0;
+    quint64 latestId_ = 0, handledId_ = 0, shownId_ = 0, previewedId_ = 0;
     std::shared_ptr<const AnalysisResult> current_, init_, pinned_;
     QString currentLabel_, initLabel_, pinnedLabel_;
     Compare compare_ = Compare::None;

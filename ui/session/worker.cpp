@@ -56,6 +56,11 @@ void Worker::cancel() {
     if (running_) cancel_ = true;
 }
 
+void Worker::cancelRunning(quint64 id) {
+    std::lock_guard lock(mutex_);
+    if (running_ && runningId_ == id) cancel_ = true;
+}
+
 bool Worker::busy() const {
     std::lock_guard lock(mutex_);
     return running_ || !waiting_.empty();
@@ -77,7 +82,7 @@ void Worker::loop() {
 #ifdef __linux__
     // Below the GUI thread: on few cores a repaint is not descheduled by the analysis. Linux applies nice per
     // thread, and the thread pools this thread starts inherit it.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5);
 #endif
     for (;;) {
         Task task;
@@ -88,6 +93,7 @@ void Worker::loop() {
             task = std::move(waiting_.front());
             waiting_.pop_front();
             running_ = true;
+            runningId_ = task.id;
             cancel_ = false;
         }
         const quint64 id = task.id;

@@ -49,6 +49,8 @@ public:
     quint64 submit(Job job, Done done, Done partial = {});
     // Stops the running job (through its flag) and drops the waiting ones; all complete as cancelled.
     void cancel();
+    // Stops job `id` if it is the one running (a superseded request that has shown what it could).
+    void cancelRunning(quint64 id);
     bool busy() const;
 
 Q_SIGNALS:
@@ -71,7 +73,7 @@ private:
     std::condition_variable wake_;
     std::deque<Task> waiting_;
     bool running_ = false, stopping_ = false;
-    quint64 nextId_ = 1;
+    quint64 nextId_ = 1, runningId_ = 0;
     std::atomic<bool> cancel_{false};
     std::thread thread_;
 };

@@ -109,6 +109,27 @@ TEST(Session, ASlowAnalysisShowsAOneSequencePreviewFirst) {
     EXPECT_FALSE(session.stale());
 }
 
+TEST(Session, ARequestWhosePreviewIsShownGivesWayToTheNext) {
+    Session session;
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    auto settings = session.settings();
+    settings.input = parseInputSpec("randn");
+    settings.input.seqLen = 2048;
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    std::vector<std::pair<uint64_t, bool>> shown;  // seed, preview
+    QObject::connect(&session, &Session::resultReady, [&] { shown.emplace_back(session.settings().input.seed, session.preview()); });
+    settings.input.seed = 1;
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return session.preview(); }));
+    settings.input.seed = 2;
+    session.setSettings(settings);
+    ASSERT_TRUE(waitFor([&] { return settled(session); }));
+    const std::vector<std::pair<uint64_t, bool>> expected = {{1, true}, {2, true}, {2, false}};
+    EXPECT_EQ(shown, expected) << "the first request's whole batch was computed although a newer one was waiting";
+    EXPECT_FALSE(session.stale());
+}
+
 TEST(Worker, PartialValuesArriveInOrderBeforeTheCompletion) {
     Worker worker(Worker::Policy::LatestWins);
     std::vector<int> seen;
