@@ -211,6 +211,21 @@ std::vector<QPointF> svgPoints(const QByteArray& svg, const QRectF& background) 
     return out;
 }
 
+// The plot rendered as a 640×460 SVG.
+QByteArray svgOf(const PlotWidget& plot) {
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buffer);
+    svg.setSize(QSize(640, 460));
+    svg.setViewBox(QRect(0, 0, 640, 460));
+    {
+        QPainter painter(&svg);
+        plot.render(painter, QRectF(0, 0, 640, 460));
+    }
+    return buffer.data();
+}
+
 // Qt's SVG generator ignores clipping: every plot clips its own geometry, so zoomed in until its data runs far
 // past the axes, no primitive of an SVG export leaves the plot's data rectangle.
 TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
@@ -238,18 +253,9 @@ TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
         {&decay, {Axis{3, 12, false, {}}, Axis{1e-3, 0.3, true, {}}}}};
     for (const auto& [plot, view] : zoomed) {
         plot->setView(view.first, view.second);
-        QBuffer buffer;
-        buffer.open(QIODevice::WriteOnly);
-        QSvgGenerator svg;
-        svg.setOutputDevice(&buffer);
-        svg.setSize(QSize(640, 460));
-        svg.setViewBox(QRect(0, 0, 640, 460));
-        {
-            QPainter painter(&svg);
-            plot->render(painter, QRectF(0, 0, 640, 460));
-        }
+        const QByteArray svg = svgOf(*plot);
         const QRectF frame = plot->lastFrame().rect.adjusted(-1.5, -1.5, 1.5, 1.5);
-        const auto points = svgPoints(buffer.data(), QRectF(0, 0, 640, 460));
+        const auto points = svgPoints(svg, QRectF(0, 0, 640, 460));
         EXPECT_GT(points.size(), 20u) << plot->title().toStdString();
         int outside = 0;
         for (const QPointF& p : points) outside += !frame.contains(p);
@@ -300,20 +306,10 @@ TEST(BinsPlotTest, ManyLayersBecomeAHeatMapWithMixerAndHorizonStrips) {
                   sequentialColour(result->layers[3].bins[bin] / 100.0).toRgb()) << bin;
 
     plot.setView(Axis{0.2, 2.4, false, {}}, Axis{1.7, 5.2, false, {}});
-    QBuffer buffer;
-    buffer.open(QIODevice::WriteOnly);
-    QSvgGenerator svg;
-    svg.setOutputDevice(&buffer);
-    svg.setSize(QSize(640, 460));
-    svg.setViewBox(QRect(0, 0, 640, 460));
-    {
-        QPainter painter(&svg);
-        plot.render(painter, QRectF(0, 0, 640, 460));
-    }
     // Inside the frame, or the colour bar of the percentages 10 px right of it.
     const QRectF zoomed = plot.lastFrame().rect.adjusted(-1.5, -1.5, 1.5, 1.5);
     int outside = 0;
-    for (const QPointF& p : svgPoints(buffer.data(), QRectF(0, 0, 640, 460)))
+    for (const QPointF& p : svgPoints(svgOf(plot), QRectF(0, 0, 640, 460)))
         outside += !zoomed.contains(p) && p.x() < plot.lastFrame().rect.right() + 9;
     EXPECT_EQ(outside, 0) << "heat map cells outside the zoomed frame";
 }
