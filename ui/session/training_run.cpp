@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QMetaObject>
 #include <QFileSystemWatcher>
 #include <QStandardPaths>
@@ -28,6 +29,13 @@ struct OpenedRun {
     RunFolder run;
     std::vector<TrainingRun::Snapshot> snapshots;
 };
+
+// The run has logged its last step and written what follows that row: the final snapshot, then the checkpoint
+// that "latest" names (the trainer's order), so a reader that sees it misses nothing.
+bool runIsComplete(const RunFolder& run) {
+    if (run.metrics.empty() || run.metrics.back().step < run.options.steps) return false;
+    return QFileInfo(QString::fromStdString(run.model)).dir().dirName() == QStringLiteral("checkpoint-%1").arg(run.metrics.back().step);
+}
 
 }  // namespace
 
@@ -156,8 +164,7 @@ void TrainingRun::open(const QString& folder) {
             modelFile_ = QString::fromStdString(opened.run.model);
             runSpec_ = opened.run.spec;
             runOptions_ = opened.run.options;
-            const bool done = !opened.run.metrics.empty() && opened.run.metrics.back().step >= opened.run.options.steps;
-            if (!done) follow(folder);
+            if (!runIsComplete(opened.run)) follow(folder);
             Q_EMIT reset();
             Q_EMIT stateChanged();
         });
@@ -201,7 +208,7 @@ void TrainingRun::refresh() {
                 snapshots_.push_back(snapshot);
                 Q_EMIT snapshotAdded();
             }
-            if (!update.run.metrics.empty() && update.run.metrics.back().step >= update.run.options.steps) {
+            if (runIsComplete(update.run)) {
                 stopFollowing();
                 folder_.clear();  // finished: nothing to resume
                 Q_EMIT stateChanged();

@@ -20,6 +20,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -288,6 +290,34 @@ TEST(TrainingRun, FollowsARunAnotherProcessIsWriting) {
     EXPECT_EQ(run->curve().back().step, 40);
     EXPECT_NE(run->modelFile().indexOf("checkpoint-40"), -1);
     EXPECT_FALSE(run->resumable());
+}
+
+TEST(TrainingRun, ARunWhoseLastRowIsLoggedButNotItsSnapshotIsStillFollowed) {
+    // The trainer logs a step's metrics row, then writes its snapshot, then its checkpoint: a reader in between
+    // must keep following, or it ends without the last snapshot.
+    QTemporaryDir dir;
+    const std::string folder = dir.filePath("run").toStdString();
+    Model model = Model::open("preset:cpu-paper-mqar-lru");
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+    o.steps = 20;
+    o.batch = 2;
+    o.evalEvery = 10;
+    o.snapshotEvery = 10;
+    o.out = folder;
+    train(model, o, [](const TrainProgress&) {});
+    const auto last = std::filesystem::path(folder) / "snapshots" / "step-20.npz";
+    const auto latest = std::filesystem::path(folder) / "latest";
+    std::filesystem::rename(last, dir.filePath("held.npz").toStdString());
+    std::ofstream(latest) << "checkpoint-10";  // the switch to checkpoint-20 not made yet
+    Session session;
+    auto* run = session.training();
+    run->open(QString::fromStdString(folder));
+    ASSERT_TRUE(waitFor([&] { return run->following(); }, 10000)) << "metrics at the last step, but no final checkpoint";
+    std::filesystem::rename(dir.filePath("held.npz").toStdString(), last);
+    std::ofstream(latest) << "checkpoint-20";
+    ASSERT_TRUE(waitFor([&] { return !run->following(); }, 20000));
+    EXPECT_EQ(run->snapshots().size(), 3u) << "steps 0, 10 and 20";
 }
 
 TEST(Board, AnalysesPresetsFilesAndRunsAndNamesWhatFails) {
