@@ -29,6 +29,7 @@ namespace eigenscope::ui {
 namespace {
 
 using testing::tinyRun;
+using testing::tinyTrainOptions;
 using testing::waitFor;
 
 
@@ -225,13 +226,7 @@ TEST(TrainingRun, OpensAFolderWrittenByTrainAsTheCliDoes) {
     QTemporaryDir dir;
     const std::string folder = dir.filePath("cli-run").toStdString();
     Model model = Model::open("preset:cpu-paper-mqar-softmax");
-    TrainOptions o;
-    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-    o.steps = 24;
-    o.batch = 4;
-    o.evalEvery = 8;
-    o.snapshotEvery = 8;
-    o.out = folder;
+    const TrainOptions o = tinyTrainOptions(folder, 24, 8, 8, 4);
     std::atomic<bool> cancel{false};
     int steps = 0;
     train(model, o, [&](const TrainProgress&) { cancel = ++steps == 16; }, &cancel);  // stopped at step 16
@@ -265,13 +260,7 @@ TEST(TrainingRun, FollowsARunAnotherProcessIsWriting) {
     std::atomic<bool> started{false};
     std::thread writer([&] {  // what eigenscope-cli train does, slowed down
         Model model = Model::open("preset:cpu-paper-mqar-lru");
-        TrainOptions o;
-        o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-        o.steps = 40;
-        o.batch = 2;
-        o.evalEvery = 5;
-        o.snapshotEvery = 10;
-        o.out = folder;
+        const TrainOptions o = tinyTrainOptions(folder, 40, 5, 10);
         train(model, o, [&](const TrainProgress&) {
             started = true;
             std::this_thread::sleep_for(std::chrono::milliseconds(40));
@@ -298,13 +287,7 @@ TEST(TrainingRun, ARunWhoseLastRowIsLoggedButNotItsSnapshotIsStillFollowed) {
     QTemporaryDir dir;
     const std::string folder = dir.filePath("run").toStdString();
     Model model = Model::open("preset:cpu-paper-mqar-lru");
-    TrainOptions o;
-    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-    o.steps = 20;
-    o.batch = 2;
-    o.evalEvery = 10;
-    o.snapshotEvery = 10;
-    o.out = folder;
+    const TrainOptions o = tinyTrainOptions(folder, 20, 10, 10);
     train(model, o, [](const TrainProgress&) {});
     const auto last = std::filesystem::path(folder) / "snapshots" / "step-20.npz";
     const auto latest = std::filesystem::path(folder) / "latest";
@@ -324,12 +307,7 @@ TEST(Board, AnalysesPresetsFilesAndRunsAndNamesWhatFails) {
     QTemporaryDir dir;
     const std::string folder = dir.filePath("run").toStdString();
     Model model = Model::open("preset:cpu-paper-mqar-lru");
-    TrainOptions o;
-    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
-    o.steps = 4;
-    o.batch = 2;
-    o.snapshotEvery = 2;
-    o.out = folder;
+    const TrainOptions o = tinyTrainOptions(folder, 4, TrainOptions{}.evalEvery, 2);
     train(model, o);
     const QString native = dir.filePath("model.safetensors");
     Model::open("preset:cpu-paper-mqar-softmax").save(native.toStdString());
