@@ -75,6 +75,9 @@ BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
     const int64_t B = input.batch;
     if (B < 1 || B > (1 << 20)) throw Error("input: batch " + std::to_string(B) + " is outside [1, 2^20]");
     if (T < 1 || T > (1 << 22)) throw Error("input: sequence length " + std::to_string(T) + " is outside [1, 2^22]");
+    if (spec.maxPositions > 0 && T > spec.maxPositions)
+        throw Error("input: sequence length " + std::to_string(T) + " exceeds the " + std::to_string(spec.maxPositions) +
+                    " learned positions of this model");
     auto generator = at::detail::createCPUGenerator(input.seed);
     BuiltInput built;
     if (input.kind == "randn") {

@@ -39,7 +39,7 @@ MqarConfig mqarConfig(const std::map<std::string, std::string>& params, int64_t 
     MqarConfig c;
     c.seqLen = defaultSeqLen;
     c.vocab = defaultVocab;
-    c.kvPairs = std::max<int64_t>(1, defaultSeqLen / 8);
+    c.kvPairs = 0;
     for (const auto& [key, value] : params) {
         if (key == "vocab") c.vocab = parseInt(key, value);
         else if (key == "seq_len") c.seqLen = parseInt(key, value);
@@ -48,6 +48,8 @@ MqarConfig mqarConfig(const std::map<std::string, std::string>& params, int64_t 
         else if (key == "random_non_queries") c.randomNonQueries = value == "1" || value == "true";
         else throw Error("task:mqar: unknown parameter \"" + key + "\" (vocab, seq_len, kv_pairs, power_a, random_non_queries)");
     }
+    // Unless given: seq_len/8 pairs, as many as a small vocabulary has distinct keys for.
+    if (!params.count("kv_pairs")) c.kvPairs = std::max<int64_t>(1, std::min(c.seqLen / 8, c.vocab / 2 - 1));
     if (c.seqLen < 4 || c.seqLen % 2 != 0) throw Error("task:mqar: seq_len must be even and at least 4");
     if (c.kvPairs < 1 || 4 * c.kvPairs > c.seqLen) throw Error("task:mqar: kv_pairs must be in [1, seq_len/4]");
     if (c.vocab / 2 - 1 < c.kvPairs) throw Error("task:mqar: vocab/2 − 1 must be at least kv_pairs (distinct keys)");

@@ -102,6 +102,14 @@ TEST(Mqar, BadParametersAreClearErrors) {
     EXPECT_THROW(tasks::mqarConfig({{"vocab", "abc"}}, 64, 64), Error);
     EXPECT_THROW(tasks::mqarConfig({{"colour", "red"}}, 64, 64), Error);
     EXPECT_NO_THROW(tasks::mqarConfig({{"seq_len", "64"}, {"kv_pairs", "4"}, {"vocab", "64"}}, 128, 256));
+    EXPECT_THROW(tasks::mqarConfig({{"kv_pairs", "32"}}, 256, 64), Error) << "31 distinct keys for 32 pairs";
+}
+
+TEST(Mqar, DefaultPairsFollowTheSequenceLengthAndTheVocabulary) {
+    EXPECT_EQ(tasks::mqarConfig({}, 256, 8192).kvPairs, 32);
+    EXPECT_EQ(tasks::mqarConfig({{"seq_len", "64"}}, 256, 8192).kvPairs, 8) << "the seq_len parameter, not the default";
+    EXPECT_EQ(tasks::mqarConfig({}, 256, 64).kvPairs, 31) << "a vocabulary of 64 has 31 keys";
+    EXPECT_EQ(tasks::mqarConfig({}, 2048, 48).kvPairs, 23);
 }
 
 }  // namespace
