@@ -38,6 +38,10 @@ inline std::shared_ptr<MixerImpl> makeTestMixer(const MixerCase& c) {
 inline std::vector<MixerCase> mixerCases() {
     std::vector<MixerCase> cases = {
         {"softmax_h2_conv_full", "softmax_attention", {{"num_heads", 2}, {"conv_kernel", 3}}},
+        {"gqa_rope_groups", "gqa_attention", {{"num_heads", 4}, {"num_kv_heads", 2}, {"qkv_bias", true}}},
+        {"gqa_qknorm_window", "gqa_attention",
+         {{"num_heads", 2}, {"head_dim", 6}, {"qk_norm", true}, {"sliding_window", 3}, {"o_bias", true}}},
+        {"gqa_norope_mqa", "gqa_attention", {{"num_heads", 2}, {"num_kv_heads", 1}, {"rope_theta", 0.0}}},
         {"softmax_h1_qk12_conv_partial", "softmax_attention",
          {{"num_heads", 1}, {"state_dim", 12}, {"conv_kernel", 4}, {"conv_type", "partial"}}},
         {"linear_h2_qk12", "linear_attention", {{"num_heads", 2}, {"state_dim", 12}}},

@@ -13,7 +13,8 @@ std::vector<OptionSpec> deltaRuleOptions(bool gated) {
             intOption("head_dim", 0, 0, 4096, "key width per head (0: d_model/num_heads)"),
             floatOption("expand_v", gated ? 2.0 : 1.0, 0.125, 8.0, "value width per head = expand_v·head_dim"),
             intOption("conv_size", 4, 0, 64, "short causal conv (with SiLU) on q, k, v; 0 for none"),
-            boolOption("allow_neg_eigval", false, "β ∈ (0, 2): the eigenvalue α(1 − β) may be negative")};
+            boolOption("allow_neg_eigval", false, "β ∈ (0, 2): the eigenvalue α(1 − β) may be negative"),
+            floatOption("norm_eps", 1e-5, 1e-12, 0.1, "ε of the per-head output RMSNorm (fla's norm_eps)")};
 }
 
 void checkDeltaRule(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
@@ -29,7 +30,8 @@ DeltaRuleImpl::DeltaRuleImpl(const ModelSpec& spec, const nlohmann::json& o, boo
       headV_(std::max<int64_t>(1, int64_t(double(headK_) * optFloat(o, "expand_v")))),
       convKernel_(optInt(o, "conv_size")),
       gated_(gated),
-      negativeEigenvalues_(optBool(o, "allow_neg_eigval")) {
+      negativeEigenvalues_(optBool(o, "allow_neg_eigval")),
+      normEps_(optFloat(o, "norm_eps")) {
     using torch::nn::Linear, torch::nn::LinearOptions;
     const int64_t keyDim = heads_ * headK_, valueDim = heads_ * headV_;
     q_proj = register_module("q_proj", Linear(LinearOptions(dModel_, keyDim).bias(false)));
@@ -67,7 +69,8 @@ DeltaRuleImpl::Streams DeltaRuleImpl::project(const torch::Tensor& u) {
         return torch::silu(convKernel_ > 0 ? causalConv(conv, x) : x);
     };
     Streams s;
-    const auto unit = [](const torch::Tensor& x) { return x / x.norm(2, -1, true).clamp_min(1e-6); };
+    // fla's l2norm (use_qk_l2norm_in_kernel): x·rsqrt(Σx² + 1e-6), so ‖k‖ is just below 1.
+    const auto unit = [](const torch::Tensor& x) { return x * torch::rsqrt(x.square().sum(-1, true) + 1e-6); };
     s.q = unit(splitHeads(stream(q_proj, q_conv1d), heads_)) * (1.0 / std::sqrt(double(headK_)));
     s.k = unit(splitHeads(stream(k_proj, k_conv1d), heads_));
     s.v = splitHeads(stream(v_proj, v_conv1d), heads_);
@@ -82,8 +85,8 @@ DeltaRuleImpl::Streams DeltaRuleImpl::project(const torch::Tensor& u) {
 }
 
 torch::Tensor DeltaRuleImpl::readout(const torch::Tensor& o, const torch::Tensor& g) {
-    // o_norm: RMSNorm per head (eps 1e-5); gated: FusedRMSNormGated, rmsnorm(o)·weight·SiLU(g).
-    auto normed = rmsNorm(o, normWeight);
+    // o_norm: RMSNorm per head; gated: FusedRMSNormGated, rmsnorm(o)·weight·SiLU(g).
+    auto normed = rmsNorm(o, normWeight, normEps_);
     if (gated_) normed = normed * torch::silu(g);
     return o_proj->forward(mergeHeads(normed));
 }
@@ -92,7 +95,8 @@ torch::Tensor DeltaRuleImpl::run(const torch::Tensor& u, dsf::TransitionTrace* t
     const auto s = project(u);
     const auto alpha = s.logAlpha.exp();
     if (trace) {
-        trace->eig = torch::stack({alpha, alpha * (1.0 - s.beta)}, -1).transpose(1, 2).to(complexTypeOf(u.scalar_type()));
+        const auto alongKey = alpha * (1.0 - s.beta * s.k.square().sum(-1));
+        trace->eig = torch::stack({alpha, alongKey}, -1).transpose(1, 2).to(complexTypeOf(u.scalar_type()));
         trace->multiplicity = {(headK_ - 1) * headV_, headV_};
         trace->timeInvariant = false;
         trace->firstStep = 0;

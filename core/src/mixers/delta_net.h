@@ -1,8 +1,8 @@
 // DeltaNet and Gated DeltaNet (flash-linear-attention layers/delta_net.py, gated_deltanet.py): per head
 // S_t = α_t (I − β_t k_t k_tᵀ) S_{t-1} + β_t k_t v_tᵀ, o_t = S_tᵀ q_t/√d_k, with q, k SiLU-activated and
-// L2-normalized, β = σ(b_proj x) (×2 with allow_neg_eigval), α = 1 (DeltaNet) or exp(−exp(A_log)·softplus(a_proj x
-// + dt_bias)). DSF: Λ_t = α_t(I − β_t k̂ k̂ᵀ) ⊗ I_dv, the one non-diagonal transition: eigenvalues α_t
-// (multiplicity (d_k − 1)·d_v) and α_t(1 − β_t) (multiplicity d_v), negative when β > 1.
+// L2-normalized (‖k‖² = Σk²/(Σk² + 1e-6)), β = σ(b_proj x) (×2 with allow_neg_eigval), α = 1 (DeltaNet) or
+// exp(−exp(A_log)·softplus(a_proj x + dt_bias)). DSF: Λ_t = α_t(I − β_t k kᵀ) ⊗ I_dv, the one non-diagonal transition: eigenvalues α_t
+// (multiplicity (d_k − 1)·d_v) and α_t(1 − β_t‖k‖²) (multiplicity d_v), negative when β > 1.
 #pragma once
 
 #include "eigenscope/model_spec.h"
@@ -33,6 +33,7 @@ private:
 
     int64_t dModel_, heads_, headK_, headV_, convKernel_;
     bool gated_, negativeEigenvalues_;
+    double normEps_;
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, b_proj{nullptr}, a_proj{nullptr},
         g_proj{nullptr}, o_proj{nullptr};
     torch::nn::Conv1d q_conv1d{nullptr}, k_conv1d{nullptr}, v_conv1d{nullptr};

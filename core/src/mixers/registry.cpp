@@ -4,6 +4,7 @@
 #include "eigenscope/mixers.h"
 #include "mixers/delta_net.h"
 #include "mixers/gla.h"
+#include "mixers/gqa_attention.h"
 #include "mixers/linear_attention.h"
 #include "mixers/lru.h"
 #include "mixers/mamba2.h"
@@ -36,6 +37,10 @@ std::vector<MixerEntry> buildRegistry() {
     return {
         entry<SoftmaxAttentionImpl>("softmax_attention", "causal softmax attention; λ_t = η_{t-1}/η_t",
                                     checkAttentionSizes),
+        entry<GqaAttentionImpl>("gqa_attention",
+                                "causal softmax attention, Hugging Face layout (GQA, RoPE, q/k norm, window); "
+                                "λ_t = η_{t-1}/η_t",
+                                &GqaAttentionImpl::check),
         entry<LinearAttentionImpl>("linear_attention", "linear attention with φ = elu+1; λ_t = η_{t-1}/η_t",
                                    checkAttentionSizes),
         entry<NormAttentionImpl>("norm_attention", "normalized attention; λ_t = g_t/g_{t-1}", &NormAttentionImpl::check),

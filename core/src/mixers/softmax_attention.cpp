@@ -69,19 +69,24 @@ torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const 
     return scalarTransferNorms(weights, index, vDim_);
 }
 
-torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block) {
-    return streamingSoftmax(q, k, torch::Tensor(), block).logNormalizer;
+torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block, int64_t window) {
+    return streamingSoftmax(q, k, torch::Tensor(), block, true, window).logNormalizer;
+}
+
+torch::Tensor hiddenKeys(int64_t T, int64_t window, const torch::Device& device) {
+    const auto position = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(device));
+    const auto lag = position.unsqueeze(1) - position.unsqueeze(0);  // t − j
+    return window > 0 ? (lag < 0) | (lag >= window) : lag < 0;
 }
 
 StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block,
-                                 bool statistics) {
+                                 bool statistics, int64_t window) {
     const int64_t T = q.size(2);
     if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || (v.defined() && v.requires_grad()))) {
         // Training: the full score matrix and one softmax, without the streamed in-place updates that autograd
         // cannot differentiate through. The row statistics are for traces only: not differentiated, and
         // skipped when the caller needs only the output.
-        const auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
-        const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill(future, -INFINITY);
+        const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill(hiddenKeys(T, window, q.device()), -INFINITY);
         StreamedSoftmax result;
         if (v.defined()) result.output = torch::matmul(torch::softmax(scores, -1), v);
         if (statistics || !v.defined()) {
@@ -97,21 +102,23 @@ StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k,
     const auto positions = torch::arange(T, q.options().dtype(torch::kLong));
     for (int64_t start = 0; start < T; start += block) {
         const int64_t len = std::min(block, T - start);
-        // Only queries t ≥ start see this key block.
-        const auto rows = q.narrow(2, start, T - start);
-        auto scores = torch::matmul(rows, k.narrow(2, start, len).transpose(-1, -2));  // (B, H, T-start, len)
-        const auto future = positions.narrow(0, start, len).unsqueeze(0) >
-                            positions.narrow(0, start, T - start).unsqueeze(1);
-        scores = scores.masked_fill(future, -INFINITY);
-        auto maxSlice = runningMax.narrow(2, start, T - start);
-        auto sumSlice = runningSum.narrow(2, start, T - start);
+        // Only queries t ≥ start see this key block, and with a window only those before start + len − 1 + window.
+        const int64_t rowCount = window > 0 ? std::min(T - start, len - 1 + window) : T - start;
+        const auto rows = q.narrow(2, start, rowCount);
+        auto scores = torch::matmul(rows, k.narrow(2, start, len).transpose(-1, -2));  // (B, H, rowCount, len)
+        const auto lag = positions.narrow(0, start, rowCount).unsqueeze(1) - positions.narrow(0, start, len).unsqueeze(0);
+        scores = scores.masked_fill(window > 0 ? (lag < 0) | (lag >= window) : lag < 0, -INFINITY);
+        auto maxSlice = runningMax.narrow(2, start, rowCount);
+        auto sumSlice = runningSum.narrow(2, start, rowCount);
         const auto newMax = torch::maximum(maxSlice, std::get<0>(scores.max(-1)));
-        const auto rescale = (maxSlice - newMax).exp();
-        const auto weights = (scores - newMax.unsqueeze(-1)).exp();
+        // A row that has seen no key yet (a window) keeps −∞; shift it by 0 so that no −∞ − (−∞) appears.
+        const auto shift = window > 0 ? newMax.masked_fill(torch::isinf(newMax), 0.0) : newMax;
+        const auto rescale = (maxSlice - shift).exp();
+        const auto weights = (scores - shift.unsqueeze(-1)).exp();
         sumSlice.copy_(sumSlice * rescale + weights.sum(-1));
         maxSlice.copy_(newMax);
         if (out.defined()) {
-            auto outSlice = out.narrow(2, start, T - start);
+            auto outSlice = out.narrow(2, start, rowCount);
             outSlice.copy_(outSlice * rescale.unsqueeze(-1) + torch::matmul(weights, v.narrow(2, start, len)));
         }
     }

@@ -28,10 +28,13 @@ struct StreamedSoftmax {
     torch::Tensor rowMax;         // max_{j≤t} q_t·k_j, (B, H, T)
 };
 // `statistics` false: with gradients enabled, the row statistics may be left undefined (the output is all
-// the caller needs).
+// the caller needs). `window` > 0: query t sees the keys t − window < j ≤ t only (a sliding window).
 StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                 int64_t block = 256, bool statistics = true);
-torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block = 256);
+                                 int64_t block = 256, bool statistics = true, int64_t window = 0);
+torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block = 256,
+                                     int64_t window = 0);
+// (T, T) true where key j is hidden from query t: the future, and with a window the keys j ≤ t − window.
+torch::Tensor hiddenKeys(int64_t T, int64_t window, const torch::Device& device);
 
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity);

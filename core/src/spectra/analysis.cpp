@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <cstdio>
 
 namespace eigenscope {
@@ -56,7 +58,14 @@ std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector
     const int64_t nbins = int64_t(edges.size()) - 1;
     std::vector<double> out(size_t(B * H * nbins), 0.0);
     if (T * K == 0) return out;
-    const double scale = 100.0 / double(T * K);
+    // Each mode counts as often as its multiplicity (the one case where they differ is the delta rule).
+    std::vector<double> scale(size_t(K), 100.0 / double(T * K));
+    const auto& multiplicity = layer.multiplicity;
+    if (int64_t(multiplicity.size()) == K &&
+        std::adjacent_find(multiplicity.begin(), multiplicity.end(), std::not_equal_to<>()) != multiplicity.end()) {
+        const double total = double(std::accumulate(multiplicity.begin(), multiplicity.end(), int64_t(0)));
+        for (int64_t k = 0; k < K; ++k) scale[size_t(k)] = 100.0 * double(multiplicity[size_t(k)]) / (double(T) * total);
+    }
     for (int64_t b = 0; b < B; ++b) {
         for (int64_t t = 0; t < T; ++t) {
             for (int64_t h = 0; h < H; ++h) {
@@ -71,7 +80,7 @@ std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector
                         const bool inside = closed ? (last ? (v > lo && v <= hi) : (v >= lo && v <= hi))
                                                    : (v >= lo && (v < hi || (last && std::isinf(hi) && v == hi)));
                         if (inside) {
-                            out[size_t((b * H + h) * nbins + i)] += scale;
+                            out[size_t((b * H + h) * nbins + i)] += scale[size_t(k)];
                             if (!closed) break;
                         }
                     }

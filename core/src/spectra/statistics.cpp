@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <limits>
 #include <mutex>
 
@@ -161,6 +163,18 @@ void batchMoments(const std::vector<double>& values, int64_t B, int64_t H, int64
     }
 }
 
+// (B, T, H, K) → each mode repeated in proportion to its multiplicity, where the multiplicities differ.
+torch::Tensor repeatByMultiplicity(const torch::Tensor& values, const std::vector<int64_t>& multiplicity) {
+    if (int64_t(multiplicity.size()) != values.size(3) ||
+        std::adjacent_find(multiplicity.begin(), multiplicity.end(), std::not_equal_to<>()) == multiplicity.end())
+        return values;
+    int64_t divisor = 0;
+    for (int64_t m : multiplicity) divisor = std::gcd(divisor, m);
+    std::vector<int64_t> counts;
+    for (int64_t m : multiplicity) counts.push_back(m / divisor);
+    return values.repeat_interleave(torch::tensor(counts, torch::kLong), 3);
+}
+
 }  // namespace
 
 LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& o,
@@ -186,7 +200,7 @@ LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrac
     const auto eigAbs = trace.eig.abs().to(torch::kCPU, torch::kFloat64);
     const auto decay = decayCurves(eigAbs, trace.timeInvariant, maxLag, o.cancel);
     layer.decay = toDoubles(decay);
-    layer.metrics = headMetrics(eigAbs, o.nearCircle);
+    layer.metrics = headMetrics(repeatByMultiplicity(eigAbs, trace.multiplicity), o.nearCircle);
     const auto horizon = horizons(decay, o.epsilon);
     for (int64_t h = 0; h < layer.heads; ++h) {
         layer.metrics[size_t(h)].horizon = horizon[size_t(h)];

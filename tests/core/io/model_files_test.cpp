@@ -302,6 +302,17 @@ void expectLayer0Eigenvalues(const Model& model, const std::string& name) {
     EXPECT_LT(worst, 1e-6) << name;
 }
 
+// A copy of a fixture folder with config.json changed.
+std::string withConfig(const std::string& folder, const std::string& key, const nlohmann::json& value) {
+    const auto dir = scratch(folder + "_" + key);
+    fs::create_directories(dir);
+    fs::copy(fixture(folder), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    auto config = nlohmann::json::parse(readFile(fixture(folder + "/config.json")));
+    config[key] = value;
+    std::ofstream(dir + "/config.json") << config.dump();
+    return dir;
+}
+
 TEST(FlaImport, GlaFolderWithTiedHeadMatchesTheReferenceForwardAndEigenvalues) {
     const Model model = Model::open(fixture("gla_fla"));
     EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: GLA (fla)");
@@ -324,7 +335,6 @@ TEST(FlaImport, RetNetFolderWithFusedMlpMatchesTheReferenceForwardAndEigenvalues
 }
 
 TEST(FlaImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
-    const auto config = nlohmann::json::parse(readFile(fixture("gla_fla/config.json")));
     for (const auto& [key, value, named] :
          std::vector<std::tuple<std::string, nlohmann::json, std::string>>{{"num_kv_heads", 1, "num_kv_heads"},
                                                                           {"feature_map", "relu", "feature_map \"relu\""},
@@ -333,16 +343,113 @@ TEST(FlaImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
                                                                           {"clamp_min", -5, "clamp_min"},
                                                                           {"attn", {{"layers", {1}}}, "attn"},
                                                                           {"hidden_act", "powlu", "hidden_act"}}) {
-        const auto dir = scratch("gla_" + key);
-        fs::create_directories(dir);
-        fs::copy(fixture("gla_fla"), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-        auto changed = config;
-        changed[key] = value;
-        std::ofstream(dir + "/config.json") << changed.dump();
-        const auto error = errorOf([&] { Model::open(dir); });
+        const auto error = errorOf([&] { Model::open(withConfig("gla_fla", key, value)); });
         EXPECT_NE(error.find(named), std::string::npos) << key << ": " << error;
         EXPECT_NE(error.find("not supported"), std::string::npos) << key << ": " << error;
     }
+}
+
+TEST(FlaImport, DeltaNetFolderMatchesTheReferenceForwardAndEigenvalues) {
+    const Model model = Model::open(fixture("deltanet_fla"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: DeltaNet (fla)");
+    const auto& mixer = model.spec().blocks[0].mixer;
+    EXPECT_EQ(mixer.type, "deltanet");
+    EXPECT_EQ(mixer.options["head_dim"], 4) << "d_model·expand_k / num_heads";
+    EXPECT_DOUBLE_EQ(mixer.options["expand_v"].get<double>(), 2.0) << "value heads twice the key heads";
+    EXPECT_DOUBLE_EQ(mixer.options["norm_eps"].get<double>(), 1e-6);
+    expectMatchesReference(model, "deltanet_fla");
+    expectLayer0Eigenvalues(model, "deltanet_fla");
+}
+
+TEST(FlaImport, GatedDeltaNetFolderWithNegativeEigenvaluesMatchesTheReference) {
+    const Model model = Model::open(fixture("gated_deltanet_fla"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Gated DeltaNet (fla)");
+    const auto& mixer = model.spec().blocks[0].mixer;
+    EXPECT_EQ(mixer.type, "gated_deltanet");
+    EXPECT_EQ(mixer.options["conv_size"], 3);
+    EXPECT_TRUE(mixer.options["allow_neg_eigval"].get<bool>());
+    expectMatchesReference(model, "gated_deltanet_fla");
+    expectLayer0Eigenvalues(model, "gated_deltanet_fla");
+    const auto expected = io::readNpy(fixture("expected/gated_deltanet_fla_layer0_eig.npy"));
+    EXPECT_LT(expected.min().item<double>(), 0) << "the fixture exercises β > 1, where α(1 − β‖k‖²) is negative";
+}
+
+TEST(FlaImport, DeltaRuleOptionsEigenscopeDoesNotImplementAreRefusedByName) {
+    const std::vector<std::tuple<std::string, std::string, nlohmann::json, std::string>> cases{
+        {"deltanet_fla", "use_gate", true, "use_gate: true"},
+        {"deltanet_fla", "use_beta", false, "use_beta: false"},
+        {"deltanet_fla", "qk_norm", "sum", "qk_norm \"sum\""},
+        {"deltanet_fla", "qk_activation", "relu", "qk_activation \"relu\""},
+        {"gated_deltanet_fla", "use_gate", false, "use_gate: false"},
+        {"gated_deltanet_fla", "num_v_heads", 4, "num_v_heads 4"},
+        {"gated_deltanet_fla", "attn", {{"layers", {1}}}, "attn"}};
+    for (const auto& [folder, key, value, named] : cases) {
+        const auto error = errorOf([&] { Model::open(withConfig(folder, key, value)); });
+        EXPECT_NE(error.find(named), std::string::npos) << folder << " " << key << ": " << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << folder << " " << key << ": " << error;
+    }
+}
+
+TEST(LlamaFamilyImport, LlamaWithGroupedQueryHeadsMatchesTheReference) {
+    const Model model = Model::open(fixture("llama_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Llama");
+    const auto& mixer = model.spec().blocks[0].mixer;
+    EXPECT_EQ(mixer.type, "gqa_attention");
+    EXPECT_EQ(mixer.options["num_kv_heads"], 2);
+    EXPECT_EQ(model.spec().blocks[0].channelMixer, "swiglu");
+    expectMatchesReference(model, "llama_hf");
+    expectLayer0Eigenvalues(model, "llama_hf");  // four query heads, each its own head in the results
+}
+
+TEST(LlamaFamilyImport, MistralFp16WithASlidingWindowMatchesTheReference) {
+    const Model model = Model::open(fixture("mistral_hf"));
+    EXPECT_EQ(model.spec().blocks[0].mixer.options["sliding_window"], 5);
+    expectMatchesReference(model, "mistral_hf");
+    expectLayer0Eigenvalues(model, "mistral_hf");
+    // The fixture's sequences are longer than the window: without it the logits are another model's.
+    const Model unwindowed = Model::open(withConfig("mistral_hf", "sliding_window", nullptr));
+    const auto tokens = io::readNpy(fixture("expected/mistral_hf_tokens.npy"));
+    const auto expected = io::readNpy(fixture("expected/mistral_hf_logits.npy"));
+    EXPECT_GT(relativeError(logits(unwindowed, tokens).to(torch::kFloat64), expected), 1e-3);
+}
+
+TEST(LlamaFamilyImport, Qwen2Bf16WithBiasesAndATiedHeadMatchesTheReference) {
+    const Model model = Model::open(fixture("qwen2_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Qwen2");
+    const auto& options = model.spec().blocks[0].mixer.options;
+    EXPECT_TRUE(options["qkv_bias"].get<bool>());
+    EXPECT_FALSE(options["o_bias"].get<bool>());
+    EXPECT_EQ(options["sliding_window"], 0) << "Qwen2 ignores sliding_window unless use_sliding_window";
+    EXPECT_DOUBLE_EQ(options["rope_theta"].get<double>(), 1e6);
+    expectMatchesReference(model, "qwen2_hf");
+    expectLayer0Eigenvalues(model, "qwen2_hf");
+}
+
+TEST(LlamaFamilyImport, Qwen3WithQkNormAndWiderHeadsMatchesTheReference) {
+    const Model model = Model::open(fixture("qwen3_hf"));
+    const auto& options = model.spec().blocks[0].mixer.options;
+    EXPECT_TRUE(options["qk_norm"].get<bool>());
+    EXPECT_EQ(options["head_dim"], 8) << "4 heads of 8 on a width of 24";
+    expectMatchesReference(model, "qwen3_hf");
+    expectLayer0Eigenvalues(model, "qwen3_hf");
+}
+
+TEST(LlamaFamilyImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
+    const nlohmann::json llama3 = {{"rope_type", "llama3"}, {"factor", 8.0}};
+    const std::vector<std::tuple<std::string, std::string, nlohmann::json, std::string>> cases{
+        {"llama_hf", "rope_scaling", llama3, "rope_scaling of type \"llama3\""},
+        {"llama_hf", "hidden_act", "gelu", "hidden_act \"gelu\""},
+        {"llama_hf", "mlp_bias", true, "mlp_bias"},
+        {"llama_hf", "quantization_config", {{"quant_method", "gptq"}}, "quantization_config"},
+        {"qwen2_hf", "use_sliding_window", true, "use_sliding_window"},
+        {"qwen3_hf", "layer_types", {"full_attention", "sliding_attention"}, "sliding_attention"}};
+    for (const auto& [folder, key, value, named] : cases) {
+        const auto error = errorOf([&] { Model::open(withConfig(folder, key, value)); });
+        EXPECT_NE(error.find(named), std::string::npos) << folder << " " << key << ": " << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << folder << " " << key << ": " << error;
+    }
+    const auto wrongBias = errorOf([&] { Model::open(withConfig("llama_hf", "attention_bias", true)); });
+    EXPECT_NE(wrongBias.find("biases"), std::string::npos) << wrongBias;
 }
 
 TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {

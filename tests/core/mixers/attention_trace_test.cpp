@@ -101,6 +101,27 @@ TEST(AttentionTrace, StreamingLogNormalizerEqualsDense) {
     }
 }
 
+TEST(AttentionTrace, StreamingWindowedSoftmaxEqualsDense) {
+    // Key blocks that only some queries' windows reach, and queries whose window starts inside a later block.
+    torch::manual_seed(14);
+    const int64_t T = 41;
+    const auto q = torch::randn({2, 3, T, 8}, torch::kFloat64) * 2.0;
+    const auto k = torch::randn({2, 3, T, 8}, torch::kFloat64);
+    const auto v = torch::randn({2, 3, T, 5}, torch::kFloat64);
+    for (int64_t window : {1, 4, 9, 40, 100}) {
+        const auto lag = torch::arange(T).unsqueeze(1) - torch::arange(T).unsqueeze(0);
+        const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill((lag < 0) | (lag >= window), -INFINITY);
+        const auto denseOut = torch::matmul(torch::softmax(scores, -1), v);
+        EXPECT_TRUE(mixers::hiddenKeys(T, window, torch::kCPU).equal((lag < 0) | (lag >= window)));
+        for (int64_t block : {1, 3, 16, 256}) {
+            const auto streamed = mixers::streamingSoftmax(q, k, v, block, true, window);
+            EXPECT_LE(testing::relativeError(streamed.logNormalizer.exp(), scores.logsumexp(-1).exp()), 1e-12)
+                << "window=" << window << " block=" << block;
+            EXPECT_LE(testing::relativeError(streamed.output, denseOut), 1e-12) << "window=" << window << " block=" << block;
+        }
+    }
+}
+
 TEST(AttentionTrace, DsfNormAttentionIsTheRatioOfExpNormalizers) {
     // The DSF paper's layout: η_t = exp(W_n u_t + b_n), so λ_t = exp(n_{t-1} − n_t) per head.
     ModelSpec spec;

@@ -92,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MixerOracleTest, ::testing::ValuesIn(fixtureF
 TEST(MixerOracle, EveryRecurrentMixerHasAnOracle) {
     std::set<std::string> covered;
     for (const auto& path : fixtureFiles()) covered.insert(io::SafetensorsFile::open(path).header().metadata.at("mixer"));
-    for (const char* mixer : {"s4", "lru", "s6", "mamba2", "rglru", "qlstm", "gla", "retnet"})
+    for (const char* mixer : {"s4", "lru", "s6", "mamba2", "rglru", "qlstm", "gla", "retnet", "deltanet", "gated_deltanet"})
         EXPECT_TRUE(covered.count(mixer)) << mixer << " has no oracle fixture in tests/fixtures/mixers";
 }
 

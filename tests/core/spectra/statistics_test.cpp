@@ -52,6 +52,22 @@ TEST(Bins, PhaseBinsFoldConjugatesOnlyInCorrectedMode) {
     EXPECT_NEAR(paper[1], 50.0, 1e-12);  // the negative angle falls in no bin
 }
 
+TEST(Bins, ModesCountAsOftenAsTheirMultiplicity) {
+    // A delta-rule head with d_k = 4: α = 1 three times per value channel, α(1 − β‖k‖²) = 0.3 once.
+    dsf::TransitionTrace trace;
+    trace.eig = torch::complex(torch::tensor({1.0, 0.3}, torch::kFloat64).view({1, 1, 1, 2}),
+                               torch::zeros({1, 1, 1, 2}, torch::kFloat64));
+    trace.multiplicity = {3 * 5, 5};
+    trace.timeInvariant = false;
+    AnalysisOptions options;
+    options.binEdges = kEdges;
+    const auto layer = spectra::summarizeTrace("deltanet", trace, options, 4, {});
+    EXPECT_NEAR(layer.binsMean[1], 25.0, 1e-12);
+    EXPECT_NEAR(layer.binsMean[4], 75.0, 1e-12);
+    EXPECT_NEAR(layer.metrics[0].meanAbs, (3 * 1.0 + 0.3) / 4, 1e-12);
+    EXPECT_NEAR(layer.metrics[0].nearCircleFraction, 0.75, 1e-12);
+}
+
 TEST(Decay, TimeInvariantDiagonalSystemIsMaxModulusToTheK) {
     const auto eigAbs = torch::tensor({0.9, 0.5, 0.3}, torch::kFloat64).view({1, 1, 1, 3});
     const auto curve = spectra::decayCurves(eigAbs, true, 50);

@@ -1,6 +1,7 @@
 #include "io/formats/hf_fla.h"
 
 #include "eigenscope/error.h"
+#include "io/formats/hf_config.h"
 
 #include <regex>
 
@@ -9,35 +10,70 @@ namespace eigenscope::io {
 namespace {
 
 using nlohmann::json;
+using hf::flag, hf::integer, hf::number, hf::present, hf::refuse;
 
-bool present(const json& c, const std::string& key) { return c.contains(key) && !c[key].is_null(); }
-
-double number(const json& c, const std::string& key, double fallback, const std::string& origin) {
-    if (!present(c, key)) return fallback;
-    if (!c[key].is_number()) throw Error(origin + ": " + key + " is not a number");
-    return c[key].get<double>();
+// The options common to fla's configs that change the forward pass in ways eigenscope does not implement.
+void refuseUnsupportedCommon(const json& c, const std::string& origin) {
+    if (present(c, "attn")) refuse(origin, "attn (hybrid softmax-attention layers)");
+    if (present(c, "attnres_block_size")) refuse(origin, "attnres_block_size");
+    if (present(c, "hidden_act") && c["hidden_act"] != "swish") refuse(origin, "hidden_act " + c["hidden_act"].dump());
 }
 
-int64_t integer(const json& c, const std::string& key, int64_t fallback, const std::string& origin) {
-    if (!present(c, key)) return fallback;
-    if (!c[key].is_number_integer()) throw Error(origin + ": " + key + " is not an integer");
-    return c[key].get<int64_t>();
-}
-
-// The options of GLAConfig / RetNetConfig that change the forward pass in ways eigenscope does not implement.
+// The options of GLAConfig / RetNetConfig that eigenscope does not implement.
 void refuseUnsupported(const json& c, bool gla, const std::string& origin) {
-    const auto refuse = [&](const std::string& what) { throw Error(origin + ": " + what + " is not supported"); };
+    refuseUnsupportedCommon(c, origin);
     if (present(c, "num_kv_heads") && c["num_kv_heads"] != c.value("num_heads", json(gla ? 4 : 8)))
-        refuse("num_kv_heads (grouped keys and values) " + c["num_kv_heads"].dump());
-    if (present(c, "feature_map")) refuse("feature_map " + c["feature_map"].dump());
-    if (c.value("use_output_gate", true) != true) refuse("use_output_gate: false");
-    if (c.value("elementwise_affine", true) != true) refuse("elementwise_affine: false");
-    if (present(c, "attn")) refuse("attn (hybrid softmax-attention layers)");
-    if (present(c, "attnres_block_size")) refuse("attnres_block_size");
-    if (present(c, "hidden_act") && c["hidden_act"] != "swish") refuse("hidden_act " + c["hidden_act"].dump());
-    if (gla && present(c, "clamp_min")) refuse("clamp_min " + c["clamp_min"].dump());
+        refuse(origin, "num_kv_heads (grouped keys and values) " + c["num_kv_heads"].dump());
+    if (present(c, "feature_map")) refuse(origin, "feature_map " + c["feature_map"].dump());
+    if (c.value("use_output_gate", true) != true) refuse(origin, "use_output_gate: false");
+    if (c.value("elementwise_affine", true) != true) refuse(origin, "elementwise_affine: false");
+    if (gla && present(c, "clamp_min")) refuse(origin, "clamp_min " + c["clamp_min"].dump());
     // RetNetBlock never passes use_short_conv to its layer; GLABlock does.
-    if (gla && c.value("use_short_conv", false) == true) refuse("use_short_conv: true");
+    if (gla && c.value("use_short_conv", false) == true) refuse(origin, "use_short_conv: true");
+}
+
+// DeltaNetConfig / GatedDeltaNetConfig → the deltanet / gated_deltanet mixer options, refusing what the mixers do
+// not implement. fla sizes heads by expand_k (DeltaNet) or head_dim (Gated DeltaNet); eigenscope by head_dim and
+// the value/key width ratio.
+nlohmann::json deltaRuleOptions(const json& c, bool gated, int64_t dModel, const std::string& origin) {
+    refuseUnsupportedCommon(c, origin);
+    if (flag(c, "use_gate", gated, origin) != gated)
+        refuse(origin, gated ? "use_gate: false (Gated DeltaNet without its output gate)"
+                             : "use_gate: true (an output gate on DeltaNet)");
+    if (!flag(c, "use_beta", true, origin)) refuse(origin, "use_beta: false");
+    if (present(c, "qk_norm") && c["qk_norm"] != "l2") refuse(origin, "qk_norm " + c["qk_norm"].dump());
+    if (present(c, "qk_activation") && c["qk_activation"] != "silu")
+        refuse(origin, "qk_activation " + c["qk_activation"].dump());
+    const int64_t heads = integer(c, "num_heads", gated ? 6 : 16, origin);
+    if (heads <= 0 || heads > 4096) throw Error(origin + ": num_heads " + std::to_string(heads) + " is absurd");
+    if (gated && present(c, "num_v_heads") && integer(c, "num_v_heads", heads, origin) != heads)
+        refuse(origin, "num_v_heads " + c["num_v_heads"].dump() + " other than num_heads (grouped value heads)");
+    int64_t headK = 0, headV = 0;
+    if (gated) {
+        headK = integer(c, "head_dim", 256, origin);
+        headV = int64_t(double(headK) * number(c, "expand_v", 2.0, origin));
+    } else {
+        headK = int64_t(double(dModel) * number(c, "expand_k", 1.0, origin)) / heads;
+        headV = int64_t(double(dModel) * number(c, "expand_v", 1.0, origin)) / heads;
+    }
+    if (headK <= 0 || headV <= 0)
+        throw Error(origin + ": heads of key width " + std::to_string(headK) + " and value width " + std::to_string(headV));
+    const double ratio = double(headV) / double(headK);
+    if (int64_t(double(headK) * ratio) != headV)
+        refuse(origin, "a value head width of " + std::to_string(headV) + " beside a key head width of " + std::to_string(headK));
+    return {{"num_heads", heads},
+            {"head_dim", headK},
+            {"expand_v", ratio},
+            {"conv_size", flag(c, "use_short_conv", true, origin) ? integer(c, "conv_size", 4, origin) : 0},
+            {"allow_neg_eigval", flag(c, "allow_neg_eigval", false, origin)},
+            {"norm_eps", number(c, "norm_eps", 1e-6, origin)}};
+}
+
+const char* variantName(const std::string& type) {
+    if (type == "gla") return "GLA (fla)";
+    if (type == "retnet") return "RetNet (fla)";
+    if (type == "delta_net") return "DeltaNet (fla)";
+    return "Gated DeltaNet (fla)";
 }
 
 }  // namespace
@@ -45,13 +81,13 @@ void refuseUnsupported(const json& c, bool gla, const std::string& origin) {
 bool isFlaConfig(const json& c) {
     if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string()) return false;
     const auto type = c["model_type"].get<std::string>();
-    return type == "gla" || type == "retnet";
+    return type == "gla" || type == "retnet" || type == "delta_net" || type == "gated_deltanet";
 }
 
 ImportedModel importFla(const json& c, NamedTensors tensors, const std::string& origin) {
     const std::string type = c["model_type"].get<std::string>();
-    const bool gla = type == "gla";
-    refuseUnsupported(c, gla, origin);
+    const bool gla = type == "gla", deltaRule = type == "delta_net" || type == "gated_deltanet";
+    if (!deltaRule) refuseUnsupported(c, gla, origin);
 
     // fla names → eigenscope's; GatedMLP's gate_proj of width 2I (before fla's 2025-02 split) is cut in two.
     static const std::regex layerKey(R"(^model\.layers\.(\d+)\.(attn_norm|mlp_norm|attn|mlp)\.(.+)$)");
@@ -125,11 +161,16 @@ ImportedModel importFla(const json& c, NamedTensors tensors, const std::string& 
                     std::to_string(spec.dModel) + ", the embedding is " + std::to_string(embedding.size(0)) + " × " +
                     std::to_string(embedding.size(1)));
     BlockSpec block;
-    block.mixer.type = type;
-    block.mixer.options = {{"num_heads", integer(c, "num_heads", gla ? 4 : 8, origin)},
-                           {"expand_k", number(c, "expand_k", gla ? 0.5 : 1.0, origin)},
-                           {"expand_v", number(c, "expand_v", gla ? 1.0 : 2.0, origin)},
-                           {"norm_eps", spec.normEps}};
+    if (deltaRule) {
+        block.mixer.type = type == "delta_net" ? "deltanet" : "gated_deltanet";
+        block.mixer.options = deltaRuleOptions(c, type == "gated_deltanet", spec.dModel, origin);
+    } else {
+        block.mixer.type = type;
+        block.mixer.options = {{"num_heads", integer(c, "num_heads", gla ? 4 : 8, origin)},
+                               {"expand_k", number(c, "expand_k", gla ? 0.5 : 1.0, origin)},
+                               {"expand_v", number(c, "expand_v", gla ? 1.0 : 2.0, origin)},
+                               {"norm_eps", spec.normEps}};
+    }
     if (gla) {
         // GLABlock never passes these two: the layer's defaults, with the rank as the checkpoint has it.
         if (gateRank <= 0) throw Error(origin + ": no attn.gk_proj.0.weight, so the gate rank is unknown");
@@ -146,7 +187,7 @@ ImportedModel importFla(const json& c, NamedTensors tensors, const std::string& 
         out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
     }
     validateSpec(spec);
-    out.variant = gla ? "GLA (fla)" : "RetNet (fla)";
+    out.variant = variantName(type);
     return out;
 }
 

@@ -1,11 +1,13 @@
-// Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), and fla's GLA
-// and RetNet (hf_fla.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
+// Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), fla's GLA,
+// RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), and the Llama family: Llama, Mistral, Qwen2, Qwen3
+// (hf_llama.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
 // or pytorch_model.bin; or one weights file with config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
 #include "io/formats/format.h"
 #include "io/formats/hf_fla.h"
+#include "io/formats/hf_llama.h"
 #include "io/formats/signatures.h"
 #include "io/formats/state_dict.h"
 
@@ -73,11 +75,12 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
         auto tensors = readStateDict(file.string(), out.warnings);
         raw.insert(raw.end(), std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.end()));
     }
-    if (isFlaConfig(config)) {
-        auto fla = importFla(config, std::move(raw), configPath.string());
-        fla.spec.name = folder.filename().string();
-        fla.warnings.insert(fla.warnings.begin(), out.warnings.begin(), out.warnings.end());
-        return fla;
+    if (isFlaConfig(config) || isLlamaFamilyConfig(config)) {
+        auto family = isFlaConfig(config) ? importFla(config, std::move(raw), configPath.string())
+                                          : importLlamaFamily(config, std::move(raw), configPath.string());
+        family.spec.name = folder.filename().string();
+        family.warnings.insert(family.warnings.begin(), out.warnings.begin(), out.warnings.end());
+        return family;
     }
     out.spec = mambaSpecFromConfig(config, configPath.string());
     const bool tied = jsonValue<bool>(config, "tie_embeddings", jsonValue<bool>(config, "tie_word_embeddings", true, origin), origin);
@@ -250,9 +253,8 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba, Falcon-Mamba, Mamba-2, GLA or RetNet (fla) checkpoint folder: config.json with model.safetensors, "
-              "a sharded index or "
-              "pytorch_model.bin",
+              "a Mamba, Falcon-Mamba, Mamba-2, Llama, Mistral, Qwen2, Qwen3 or fla (GLA, RetNet, DeltaNet, Gated "
+              "DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
         fs::path folder, weights;

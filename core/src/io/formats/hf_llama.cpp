@@ -1,0 +1,147 @@
+#include "io/formats/hf_llama.h"
+
+#include "eigenscope/error.h"
+#include "io/formats/hf_config.h"
+
+#include <map>
+#include <regex>
+
+namespace eigenscope::io {
+
+namespace {
+
+using nlohmann::json;
+using hf::flag, hf::integer, hf::number, hf::present, hf::refuse;
+
+// The rotary base: rope_theta, or transformers 5's rope_parameters. Only the default rotation is implemented.
+double ropeTheta(const json& c, const std::string& origin) {
+    if (present(c, "rope_scaling")) {
+        const auto& scaling = c["rope_scaling"];
+        const std::string type = scaling.is_object() ? scaling.value("rope_type", scaling.value("type", std::string("?")))
+                                                     : scaling.dump();
+        if (type != "default") refuse(origin, "rope_scaling of type \"" + type + "\"");
+    }
+    if (present(c, "rope_parameters")) {
+        const auto& p = c["rope_parameters"];
+        if (!p.is_object()) throw Error(origin + ": rope_parameters is not an object");
+        const std::string type = p.value("rope_type", std::string("default"));
+        if (type != "default") refuse(origin, "rope_parameters of type \"" + type + "\"");
+        return number(p, "rope_theta", 10000.0, origin);
+    }
+    return number(c, "rope_theta", 10000.0, origin);
+}
+
+// HF names → eigenscope's. Rotary inv_freq buffers (older checkpoints store them) are derived: skipped.
+std::string ourName(const std::string& key, bool& skip) {
+    static const std::regex layerKey(
+        R"(^model\.layers\.(\d+)\.(input_layernorm|post_attention_layernorm|self_attn|mlp)\.(.+)$)");
+    skip = false;
+    if (key == "model.embed_tokens.weight") return "encoder.word_embeddings.weight";
+    if (key == "model.norm.weight") return "norm.weight";
+    if (key == "lm_head.weight") return "decoder.weight";
+    std::smatch m;
+    if (!std::regex_match(key, m, layerKey)) return {};
+    const std::string layer = "layers." + m[1].str() + ".", part = m[2].str(), name = m[3].str();
+    if (part == "input_layernorm" && name == "weight") return layer + "norm.weight";
+    if (part == "post_attention_layernorm" && name == "weight") return layer + "norm2.weight";
+    if (part == "self_attn" && name == "rotary_emb.inv_freq") {
+        skip = true;
+        return {};
+    }
+    if (part == "self_attn") return layer + "mixer." + name;
+    if (name == "gate_proj.weight" || name == "up_proj.weight" || name == "down_proj.weight") return layer + "channel." + name;
+    return {};
+}
+
+}  // namespace
+
+bool isLlamaFamilyConfig(const json& c) {
+    if (!c.is_object() || !c.contains("model_type") || !c["model_type"].is_string()) return false;
+    const auto type = c["model_type"].get<std::string>();
+    return type == "llama" || type == "mistral" || type == "qwen2" || type == "qwen3";
+}
+
+ImportedModel importLlamaFamily(const json& c, NamedTensors tensors, const std::string& origin) {
+    const std::string type = c["model_type"].get<std::string>();
+    const bool qwen = type == "qwen2" || type == "qwen3";
+    if (present(c, "hidden_act") && c["hidden_act"] != "silu") refuse(origin, "hidden_act " + c["hidden_act"].dump());
+    if (flag(c, "mlp_bias", false, origin)) refuse(origin, "mlp_bias: true");
+    if (qwen && flag(c, "use_sliding_window", false, origin)) refuse(origin, "use_sliding_window: true");
+    if (present(c, "layer_types"))
+        for (const auto& layer : c["layer_types"])
+            if (layer != "full_attention") refuse(origin, "layer_types entry " + layer.dump());
+    if (present(c, "quantization_config")) refuse(origin, "quantization_config (quantized weights)");
+
+    ImportedModel out;
+    torch::Tensor embedding;
+    bool hasHead = false, hasQkNorm = false, hasQkvBias = false, hasOBias = false;
+    for (auto& [key, tensor] : tensors) {
+        bool skip = false;
+        const std::string ours = ourName(key, skip);
+        if (skip) continue;
+        if (ours.empty()) throw Error(origin + ": unexpected tensor \"" + key + "\" for a " + type + " checkpoint");
+        if (ours == "encoder.word_embeddings.weight") embedding = tensor;
+        hasHead = hasHead || ours == "decoder.weight";
+        hasQkNorm = hasQkNorm || ours.find("mixer.q_norm.weight") != std::string::npos;
+        hasQkvBias = hasQkvBias || ours.find("mixer.q_proj.bias") != std::string::npos;
+        hasOBias = hasOBias || ours.find("mixer.o_proj.bias") != std::string::npos;
+        out.tensors.emplace_back(ours, tensor);
+    }
+    if (!embedding.defined() || embedding.dim() != 2) throw Error(origin + ": no model.embed_tokens.weight matrix");
+
+    ModelSpec& spec = out.spec;
+    spec.name = type;
+    spec.style = "standard";
+    spec.encoder = "tokens";
+    spec.dModel = integer(c, "hidden_size", 4096, origin);
+    spec.vocabSize = integer(c, "vocab_size", 32000, origin);
+    spec.norm = "rms";
+    spec.normEps = number(c, "rms_norm_eps", 1e-6, origin);
+    spec.normPosition = "pre";
+    spec.finalNorm = true;
+    spec.head = "lm";
+    spec.headBias = false;
+    spec.seqLen = integer(c, "max_position_embeddings", 2048, origin);
+    const int64_t layers = integer(c, "num_hidden_layers", 32, origin);
+    if (layers <= 0 || layers > 4096) throw Error(origin + ": num_hidden_layers " + std::to_string(layers) + " is absurd");
+    if (embedding.size(0) != spec.vocabSize || embedding.size(1) != spec.dModel)
+        throw Error(origin + ": config.json gives a vocabulary of " + std::to_string(spec.vocabSize) + " and width " +
+                    std::to_string(spec.dModel) + ", the embedding is " + std::to_string(embedding.size(0)) + " × " +
+                    std::to_string(embedding.size(1)));
+    const int64_t heads = integer(c, "num_attention_heads", 32, origin);
+    if (heads <= 0 || heads > 1024) throw Error(origin + ": num_attention_heads " + std::to_string(heads) + " is absurd");
+    const int64_t headDim = integer(c, "head_dim", spec.dModel / heads, origin);
+    // Qwen2 always has q/k/v biases and none on o_proj; Llama's attention_bias puts them on all four.
+    const bool attentionBias = flag(c, "attention_bias", type == "qwen2", origin);
+    BlockSpec block;
+    block.mixer.type = "gqa_attention";
+    block.mixer.options = {{"num_heads", heads},
+                           {"num_kv_heads", integer(c, "num_key_value_heads", heads, origin)},
+                           {"head_dim", headDim},
+                           {"qkv_bias", type == "qwen2" || attentionBias},
+                           {"o_bias", type != "qwen2" && attentionBias},
+                           {"rope_theta", ropeTheta(c, origin)},
+                           {"qk_norm", type == "qwen3"},
+                           {"norm_eps", spec.normEps},
+                           {"sliding_window", type == "mistral" ? integer(c, "sliding_window", 0, origin) : 0}};
+    if (hasQkNorm != (type == "qwen3"))
+        throw Error(origin + (hasQkNorm ? ": q_norm weights in a " + type + " checkpoint" : ": no self_attn.q_norm.weight"));
+    if (hasQkvBias != block.mixer.options["qkv_bias"].get<bool>() || hasOBias != block.mixer.options["o_bias"].get<bool>())
+        throw Error(origin + ": the attention biases in the file do not match the config (attention_bias)");
+    block.channelMixer = "swiglu";
+    block.channelMixerDim = integer(c, "intermediate_size", 11008, origin);
+    spec.blocks.assign(size_t(layers), block);
+    if (!hasHead) {
+        if (!flag(c, "tie_word_embeddings", false, origin))
+            throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
+        out.tensors.emplace_back("decoder.weight", embedding);
+        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
+    }
+    validateSpec(spec);
+    static const std::map<std::string, std::string> names{
+        {"llama", "Llama"}, {"mistral", "Mistral"}, {"qwen2", "Qwen2"}, {"qwen3", "Qwen3"}};
+    out.variant = names.at(type);
+    return out;
+}
+
+}  // namespace eigenscope::io

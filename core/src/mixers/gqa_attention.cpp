@@ -1,0 +1,147 @@
+#include "mixers/gqa_attention.h"
+
+#include "eigenscope/error.h"
+#include "mixers/common.h"
+#include "mixers/softmax_attention.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace eigenscope::mixers {
+
+std::vector<OptionSpec> GqaAttentionImpl::options() {
+    return {intOption("num_heads", 4, 1, 1024, "query heads"),
+            intOption("num_kv_heads", 0, 0, 1024, "key/value heads (0: num_heads); must divide num_heads"),
+            intOption("head_dim", 0, 0, 4096, "width per head (0: d_model/num_heads)"),
+            boolOption("qkv_bias", false, "biases on q_proj, k_proj, v_proj (Qwen2, Llama attention_bias)"),
+            boolOption("o_bias", false, "a bias on o_proj (Llama attention_bias)"),
+            floatOption("rope_theta", 10000.0, 0.0, 1e12, "rotary base θ; 0 for no rotary positions"),
+            boolOption("qk_norm", false, "per-head RMSNorm of q and k before the rotation (Qwen3)"),
+            floatOption("norm_eps", 1e-6, 1e-12, 0.1, "ε of the q/k RMSNorm"),
+            intOption("sliding_window", 0, 0, 1 << 30, "keys per query, the query's own included (0: all)")};
+}
+
+void GqaAttentionImpl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
+    const int64_t heads = optInt(o, "num_heads"), kv = optInt(o, "num_kv_heads");
+    if (kv > 0 && heads % kv != 0)
+        throw Error(where + ".num_kv_heads: " + std::to_string(kv) + " does not divide num_heads=" + std::to_string(heads));
+    if (optInt(o, "head_dim") == 0 && spec.dModel % heads != 0)
+        throw Error(where + ".num_heads: " + std::to_string(heads) + " does not divide d_model=" + std::to_string(spec.dModel));
+    const int64_t headDim = optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / heads;
+    if (optFloat(o, "rope_theta") > 0 && headDim % 2 != 0)
+        throw Error(where + ".head_dim: rotary positions need an even head width, not " + std::to_string(headDim));
+}
+
+GqaAttentionImpl::GqaAttentionImpl(const ModelSpec& spec, const nlohmann::json& o)
+    : dModel_(spec.dModel),
+      heads_(optInt(o, "num_heads")),
+      kvHeads_(optInt(o, "num_kv_heads") > 0 ? optInt(o, "num_kv_heads") : optInt(o, "num_heads")),
+      headDim_(optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / optInt(o, "num_heads")),
+      window_(optInt(o, "sliding_window")),
+      ropeTheta_(optFloat(o, "rope_theta")),
+      normEps_(optFloat(o, "norm_eps")),
+      qkNorm_(optBool(o, "qk_norm")) {
+    using torch::nn::Linear, torch::nn::LinearOptions;
+    const bool bias = optBool(o, "qkv_bias");
+    q_proj = register_module("q_proj", Linear(LinearOptions(dModel_, heads_ * headDim_).bias(bias)));
+    k_proj = register_module("k_proj", Linear(LinearOptions(dModel_, kvHeads_ * headDim_).bias(bias)));
+    v_proj = register_module("v_proj", Linear(LinearOptions(dModel_, kvHeads_ * headDim_).bias(bias)));
+    o_proj = register_module("o_proj", Linear(LinearOptions(heads_ * headDim_, dModel_).bias(optBool(o, "o_bias"))));
+    if (qkNorm_) {
+        auto qNorm = register_module("q_norm", std::make_shared<torch::nn::Module>());
+        auto kNorm = register_module("k_norm", std::make_shared<torch::nn::Module>());
+        qNormWeight = qNorm->register_parameter("weight", torch::ones({headDim_}));
+        kNormWeight = kNorm->register_parameter("weight", torch::ones({headDim_}));
+    }
+}
+
+std::string GqaAttentionImpl::describe() const {
+    std::string text = "gqa_attention (heads " + std::to_string(heads_);
+    if (kvHeads_ != heads_) text += ", kv heads " + std::to_string(kvHeads_);
+    text += ", head_dim " + std::to_string(headDim_);
+    if (ropeTheta_ > 0) {
+        std::ostringstream theta;
+        theta << ropeTheta_;
+        text += ", rope θ " + theta.str();
+    }
+    if (qkNorm_) text += ", q/k norm";
+    if (window_ > 0) text += ", window " + std::to_string(window_);
+    return text + ")";
+}
+
+torch::Tensor GqaAttentionImpl::rotate(const torch::Tensor& x) {
+    if (ropeTheta_ <= 0) return x;
+    const int64_t T = x.size(2), half = headDim_ / 2;
+    // inv_freq and the angles in float32 whatever x is, as transformers computes them; float64 x gets float64.
+    const auto real = x.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    const auto opts = torch::TensorOptions().dtype(real).device(x.device());
+    const auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, headDim_, 2, opts) / double(headDim_));
+    const auto angles = torch::outer(torch::arange(T, opts), invFreq);  // (T, half)
+    const auto cos = torch::cat({angles.cos(), angles.cos()}, -1).to(x.scalar_type());
+    const auto sin = torch::cat({angles.sin(), angles.sin()}, -1).to(x.scalar_type());
+    const auto rotatedHalf = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+    return x * cos + rotatedHalf * sin;
+}
+
+HeadStreams GqaAttentionImpl::project(const torch::Tensor& u) {
+    auto q = splitHeads(q_proj->forward(u), heads_);
+    auto k = splitHeads(k_proj->forward(u), kvHeads_);
+    auto v = splitHeads(v_proj->forward(u), kvHeads_);
+    if (qkNorm_) {
+        q = rmsNorm(q, qNormWeight, normEps_);
+        k = rmsNorm(k, kNormWeight, normEps_);
+    }
+    q = rotate(q) * (1.0 / std::sqrt(double(headDim_)));
+    k = rotate(k);
+    if (kvHeads_ != heads_) {
+        const int64_t group = heads_ / kvHeads_;
+        k = k.repeat_interleave(group, 1);
+        v = v.repeat_interleave(group, 1);
+    }
+    return {q, k, v};
+}
+
+torch::Tensor GqaAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace* trace) {
+    const auto s = project(u);
+    const auto streamed = streamingSoftmax(s.q, s.k, s.v, 256, trace != nullptr, window_);
+    if (trace) *trace = ratioTrace(streamed.logNormalizer, u.size(1) * headDim_);
+    return o_proj->forward(mergeHeads(streamed.output));
+}
+
+dsf::Realization GqaAttentionImpl::realize(const torch::Tensor& u) {
+    const auto s = project(u);
+    const int64_t batch = u.size(0), T = u.size(1);
+    const auto ctype = complexTypeOf(u.scalar_type());
+    const auto scores = torch::matmul(s.q, s.k.transpose(-1, -2)).masked_fill(hiddenKeys(T, window_, u.device()), -INFINITY);
+    const auto logEta = scores.logsumexp(-1);  // (B, H, T)
+
+    // State h_t[j] = v_j / η_t for every key j ≤ t: Λ_t = η_{t-1}/η_t, B_t = e_t ⊗ I / η_t, C_t[j] = exp(s_tj),
+    // which is 0 for the keys outside the window.
+    auto ratio = torch::zeros_like(logEta);
+    ratio.narrow(2, 1, T - 1).copy_((logEta.narrow(2, 0, T - 1) - logEta.narrow(2, 1, T - 1)).exp());
+    const int64_t n = T * headDim_;
+    dsf::Realization r;
+    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
+    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
+    const auto keySlots = kronInputMatrix(torch::eye(T, u.options()).unsqueeze(0).unsqueeze(0), headDim_);
+    r.B = (keySlots * (-logEta).exp().permute({0, 2, 1}).unsqueeze(-1).unsqueeze(-1)).to(ctype);
+    r.C = kronOutputMatrix(scores.exp(), headDim_).to(ctype);
+    r.D = torch::zeros({1, 1, 1, headDim_, headDim_}, u.options().dtype(ctype));
+    r.readout = [this, batch, T](const torch::Tensor& y) {
+        return o_proj->forward(y.reshape({batch, T, heads_ * headDim_}));
+    };
+    return r;
+}
+
+torch::Tensor GqaAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
+    // Φ(t, s) = (exp(s_ts)/η_t)·I: the attention weight, 0 once s has left the window.
+    const auto s = project(u);
+    const int64_t T = u.size(1);
+    const auto index = sourceIndex(sources, T, u.device());
+    const auto logEta = streamingLogNormalizer(s.q, s.k, 256, window_);
+    auto weights = (torch::matmul(s.q, s.k.index_select(2, index).transpose(-1, -2)) - logEta.unsqueeze(-1)).exp();
+    if (window_ > 0) weights = weights.masked_fill(hiddenKeys(T, window_, u.device()).index_select(1, index), 0.0);
+    return scalarTransferNorms(weights, index, headDim_);
+}
+
+}  // namespace eigenscope::mixers
