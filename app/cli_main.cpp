@@ -152,6 +152,7 @@ ProgressFn progressPrinter(const std::string& label) {
 void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
     std::cout << "model " << r.model << ", input " << r.input << " (B=" << r.batch << ", T=" << r.seqLen << "), mode "
               << r.mode << ", " << std::fixed << std::setprecision(1) << r.elapsedMs << " ms\n";
+    if (!r.inputNote.empty()) std::cout << "text " << r.inputNote << "\n";
     std::cout << "|λ| bins (% of eigenvalues, batch mean):";
     for (size_t i = 0; i + 1 < r.binEdges.size(); ++i) std::cout << "  " << binLabel(r.binEdges, i, r.mode);
     std::cout << "\n";
@@ -267,7 +268,8 @@ int main(int argc, char** argv) {
     analyzeCmd->add_option("MODEL", analyzeArgs.model, modelHelp)->required();
     analyzeCmd->add_option("--config", analyzeArgs.config, "the reference code's YAML config for a checkpoint");
     analyzeCmd->add_option("--input", analyzeArgs.input,
-                           "randn | impulse | tokens:FILE.npy | embed:FILE.npy | task:mqar[:key=value,...]")
+                           "randn | impulse | tokens:FILE.npy | embed:FILE.npy | text:TEXT | text-file:FILE | "
+                           "task:mqar[:key=value,...] (text uses the model's tokenizer.json, else its UTF-8 bytes)")
         ->capture_default_str();
     analyzeCmd->add_option("--batch", analyzeArgs.batch, "batch size of generated inputs")->capture_default_str();
     analyzeCmd->add_option("--seq-len", analyzeArgs.seqLen, "length of generated inputs (default: the model's)");

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption compare("compare", "Overlay: none or init (the same architecture freshly initialized).",
                                      "mode", "none");
     const QCommandLineOption config("config", "The reference code's YAML config of a bare state dict MODEL.", "file");
-    const QCommandLineOption input("input", "The input to analyse, as for eigenscope-cli: randn, impulse, text:TEXT, "
+    const QCommandLineOption input("input", "The input to analyse, as for eigenscope-cli: randn, impulse, text:TEXT, text-file:FILE, "
                                             "tokens:FILE.npy, embed:FILE.npy or task:mqar[:key=value,...].", "spec");
     const QCommandLineOption title("title", "With --figure: a heading put before each exported plot's title.", "text");
     const QCommandLineOption board("board", "With --figure: a comparison board of these models (presets, model files or "

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build ccache g++ pkg-config libopenblas0-pthread
-  libtorch-dev libeigen3-dev libgtest-dev nlohmann-json3-dev libcli11-dev libzip-dev libyaml-cpp-dev
+  libtorch-dev libeigen3-dev libgtest-dev nlohmann-json3-dev libcli11-dev libzip-dev libyaml-cpp-dev libpcre2-dev libicu-dev
   qt6-base-dev qt6-svg-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl1-mesa-dev
   xvfb xauth
 )

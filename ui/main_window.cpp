@@ -492,6 +492,11 @@ void MainWindow::refreshPlots() {
     qint64 points = 0;
     for (const auto& layer : current->layers) points += qint64(layer.eig.size());
     pointsLabel_->setText(tr("%1 eigenvalues%2").arg(points).arg(eigen_->densityMode() ? tr(" (density)") : QString()));
+    pointsLabel_->setToolTip(current->inputNote.empty() ? QString()
+                                                        : tr("Text input %1").arg(QString::fromStdString(current->inputNote)));
+    if (!current->inputNote.empty() && current->inputNote != shownInputNote_)
+        statusBar()->showMessage(tr("Text %1: %2 tokens").arg(QString::fromStdString(current->inputNote)).arg(current->seqLen), 8000);
+    shownInputNote_ = current->inputNote;
     Q_EMIT resultShown();
 }
 

@@ -99,6 +99,7 @@ private:
     QLabel* deviceLabel_ = nullptr;
     QLabel* timeLabel_ = nullptr;
     QLabel* pointsLabel_ = nullptr;
+    std::string shownInputNote_;
     QProgressBar* progress_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
     QMenu* recentMenu_ = nullptr;

@@ -31,7 +31,7 @@ InputPanel::InputPanel(Session* session, QWidget* parent) : QWidget(parent), ses
     outer->addWidget(group);
     auto* form = new QFormLayout(group);
     kind_ = new QComboBox(group);
-    kind_->addItems({tr("MQAR task sample"), tr("Gaussian embeddings"), tr("impulse at t = 0"), tr("typed text (bytes)"),
+    kind_->addItems({tr("MQAR task sample"), tr("Gaussian embeddings"), tr("impulse at t = 0"), tr("typed text"),
                      tr("token ids (.npy)"), tr("embeddings (.npy)")});
     form->addRow(tr("input"), kind_);
 
@@ -95,7 +95,8 @@ InputPanel::InputPanel(Session* session, QWidget* parent) : QWidget(parent), ses
     vocab_->setToolTip(tr("MQAR: vocabulary (keys in [1, V/2), values in [V/2, V)); 0: the model's"));
     powerA_->setToolTip(tr("MQAR: the power-law exponent a of the query gaps (Zoology; smaller: shorter gaps)"));
     randomNonQueries_->setToolTip(tr("MQAR: random tokens between the queries instead of zeros"));
-    text_->setToolTip(tr("Text analysed as one sample, its UTF-8 bytes as tokens"));
+    text_->setToolTip(tr("Text analysed as one sample: tokenized with the model's tokenizer.json when it has one, "
+                         "its UTF-8 bytes as tokens otherwise (the status line says which)"));
     path_->setToolTip(tr(".npy file: int64 token ids (B, T) or float embeddings (B, T, d)"));
     batch_->setToolTip(tr("Samples in the batch; bins and curves are means over them"));
     seqLen_->setToolTip(tr("Length T of generated inputs; 0: the model's seq_len"));
@@ -160,7 +161,12 @@ void InputPanel::show() {
         if (!param("power_a").isEmpty()) powerA_->setValue(param("power_a").toDouble());
         if (!param("random_non_queries").isEmpty()) randomNonQueries_->setChecked(param("random_non_queries") != "0");
     }
-    if (spec.kind == "text") text_->setText(QString::fromStdString(spec.text));
+    if (spec.kind == "text") {
+        // A text file (--input text-file:FILE) stays a file until the box is given text of its own.
+        textFile_ = QString::fromStdString(spec.path);
+        text_->setText(QString::fromStdString(spec.text));
+        text_->setPlaceholderText(textFile_.isEmpty() ? QString() : tr("the text of %1").arg(textFile_));
+    }
     if (spec.kind == "tokens" || spec.kind == "embed") path_->setText(QString::fromStdString(spec.path));
     batch_->setValue(int(spec.batch));
     seqLen_->setValue(!param("seq_len").isEmpty() ? param("seq_len").toInt() : int(spec.seqLen));
@@ -183,6 +189,7 @@ InputSpec InputPanel::input() const {
     } else if (kind == "text") {
         spec.kind = "text";
         spec.text = text_->text().toStdString();
+        if (spec.text.empty()) spec.path = textFile_.toStdString();
     } else if (kind == "tokens" || kind == "embed") {
         spec.kind = kind.toStdString();
         spec.path = path_->text().toStdString();

@@ -44,6 +44,7 @@ private:
     QDoubleSpinBox* powerA_ = nullptr;
     QCheckBox* randomNonQueries_ = nullptr;
     QLineEdit* text_ = nullptr;
+    QString textFile_;
     QLineEdit* path_ = nullptr;
     QSpinBox* batch_ = nullptr;
     QSpinBox* seqLen_ = nullptr;

@@ -17,11 +17,12 @@
 namespace eigenscope {
 
 // What the model is run on. Parsed from "randn", "impulse", "tokens:FILE.npy", "embed:FILE.npy",
-// "text:TEXT" (its bytes as tokens, one sample) or "task:NAME[:key=value,...]"
+// "text:TEXT" and "text-file:FILE" (one sample, tokenized with the model's tokenizer.json, its UTF-8 bytes as tokens
+// when it has none) or "task:NAME[:key=value,...]"
 // (e.g. "task:mqar:seq_len=64,kv_pairs=4,vocab=64").
 struct InputSpec {
     std::string kind = "randn";  // randn | impulse | tokens | embed | text | task
-    std::string path;            // tokens, embed
+    std::string path;            // tokens, embed, text (text-file:FILE)
     std::string text;            // text
     std::string task;            // task
     std::map<std::string, std::string> params;
@@ -88,6 +89,7 @@ struct AnalysisResult {
     std::vector<int64_t> impulseSources;
     std::vector<int64_t> taskGaps;          // dependency distances the task published (MQAR: query − key)
     std::vector<std::string> tokens;        // sample 0's tokens as text, one per step, when the input is text
+    std::string inputNote;                  // how a text input became tokens (the tokenizer, or raw bytes)
     std::vector<double> influence;          // (T, T): ‖∂y_t/∂u_s‖ of sample 0, when asked
     std::vector<LayerSpectrum> layers;
     double modelAlignment = std::numeric_limits<double>::quiet_NaN();

@@ -19,6 +19,7 @@ struct ModelSource {
     std::string path;
     std::string format;  // e.g. "preset", "model spec (JSON)", "eigenscope native (safetensors)", "Mamba-2"
     std::vector<std::string> warnings;
+    std::string tokenizer;  // the tokenizer.json beside the weights; empty: none (text is read as bytes)
 };
 
 // A model-file format eigenscope reads (`eigenscope-cli formats`; the GUI's file filters).

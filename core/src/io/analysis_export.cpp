@@ -78,6 +78,7 @@ json resultJson(const AnalysisResult& r) {
             {"phase_edges", edgesJson(r.phaseEdges)},
             {"impulse_sources", r.impulseSources},
             {"tokens", r.tokens},
+            {"input_note", r.inputNote},
             {"horizon_note", "null: R(k) stays above epsilon up to max_lag"},
             {"layers", layers},           {"model_alignment", number(r.modelAlignment)},
             {"elapsed_ms", r.elapsedMs}};
@@ -155,6 +156,7 @@ AnalysisResult resultFromArrays(const std::map<std::string, torch::Tensor>& arra
         r.phaseEdges = edges(summary.at("phase_edges"));
         r.impulseSources = summary.value("impulse_sources", std::vector<int64_t>{});
         r.tokens = summary.value("tokens", std::vector<std::string>{});
+        r.inputNote = summary.value("input_note", std::string());
         r.modelAlignment = orNan(summary.at("model_alignment"));
         r.elapsedMs = summary.at("elapsed_ms");
         if (arrays.count(prefix + "task_gaps")) r.taskGaps = integers("task_gaps");
@@ -228,6 +230,7 @@ void writeAnalysisJson(const std::string& path, const AnalysisResult& result, co
 void writeAnalysisNpz(const std::string& path, const AnalysisResult& result, const AnalysisResult* init) {
     std::vector<io::NpyArray> arrays;
     arrays.push_back(io::npyArray("bin_edges", result.binEdges, {int64_t(result.binEdges.size())}));
+    if (!result.tokens.empty()) arrays.push_back(io::npyStrings("tokens", result.tokens));
     addLayerArrays(arrays, result, "");
     if (init) addLayerArrays(arrays, *init, "init_");
     io::writeNpz(path, arrays);

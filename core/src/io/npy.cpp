@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -95,7 +96,12 @@ torch::Tensor parseNpy(const std::string& bytes, const std::string& origin) {
     const std::string shapeText = headerValue(header, "shape", origin);
     if (order != "False") throw Error(origin + ": Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
     const std::string dtypeName = descr.substr(1, descr.size() - 2);
-    const auto found = dtypes().find(dtypeName);
+    // Unicode strings (<Un) are read as their UTF-32 code units: int32 with a trailing dimension n.
+    const std::regex unicode("<U([0-9]{1,6})");
+    std::smatch unicodeMatch;
+    const bool isUnicode = std::regex_match(dtypeName, unicodeMatch, unicode);
+    const int64_t codeUnits = isUnicode ? std::stoll(unicodeMatch[1].str()) : 1;
+    const auto found = dtypes().find(isUnicode ? "<i4" : dtypeName);
     if (found == dtypes().end()) throw Error(origin + ": unsupported dtype " + dtypeName);
     std::vector<int64_t> shape;
     int64_t count = 1;
@@ -105,6 +111,10 @@ torch::Tensor parseNpy(const std::string& bytes, const std::string& origin) {
         if (dim < 0 || (dim > 0 && count > (int64_t(1) << 40) / dim)) throw Error(origin + ": absurd shape " + shapeText);
         shape.push_back(dim);
         count *= dim;
+    }
+    if (isUnicode) {
+        shape.push_back(codeUnits);
+        count *= codeUnits;
     }
     const size_t dataOffset = offset + headerLength;
     const size_t expected = size_t(count) * size_t(found->second.size);
@@ -135,6 +145,37 @@ NpyArray npyArray(const std::string& name, const std::vector<int64_t>& data, con
 NpyArray npyArray(const std::string& name, const std::vector<std::complex<double>>& data,
                   const std::vector<int64_t>& shape) {
     return makeArray(name, "<c16", data, shape);
+}
+
+NpyArray npyStrings(const std::string& name, const std::vector<std::string>& utf8) {
+    std::vector<std::vector<uint32_t>> decoded;
+    size_t width = 1;
+    for (const auto& text : utf8) {
+        std::vector<uint32_t> points;
+        for (size_t i = 0; i < text.size();) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            const int n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+            if (n == 0 || i + size_t(n) > text.size()) {  // not UTF-8: the replacement character
+                points.push_back(0xFFFD);
+                ++i;
+                continue;
+            }
+            uint32_t point = n == 1 ? c : c & (0x7F >> n);
+            for (int k = 1; k < n; ++k) point = (point << 6) | (static_cast<unsigned char>(text[i + size_t(k)]) & 0x3F);
+            points.push_back(point);
+            i += size_t(n);
+        }
+        width = std::max(width, points.size());
+        decoded.push_back(std::move(points));
+    }
+    std::vector<uint32_t> data;
+    for (auto& points : decoded) {
+        points.resize(width, 0);
+        data.insert(data.end(), points.begin(), points.end());
+    }
+    std::string bytes = npyHeader("<U" + std::to_string(width), {int64_t(utf8.size())});
+    bytes.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(uint32_t));
+    return {name, bytes};
 }
 
 NpyArray npyBytes(const std::string& name, const std::string& bytes) {

@@ -27,6 +27,10 @@ NpyArray npyArray(const std::string& name, const std::vector<int64_t>& data, con
 NpyArray npyArray(const std::string& name, const std::vector<std::complex<double>>& data,
                   const std::vector<int64_t>& shape);
 
+// UTF-8 strings as a 1-D NumPy unicode array (<Un, UTF-32, n the longest); parseNpy reads such an array back as
+// int32 code units of shape (…, n).
+NpyArray npyStrings(const std::string& name, const std::vector<std::string>& utf8);
+
 // Bytes (e.g. UTF-8 text) as a 1-D uint8 array.
 NpyArray npyBytes(const std::string& name, const std::string& bytes);
 

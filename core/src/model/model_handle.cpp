@@ -21,7 +21,8 @@ Model Model::open(const std::string& model, const OpenOptions& options) {
     auto imported = format.read(model, options.config);
     Model m = fromSpec(imported.spec);
     if (!imported.initialize) loadTensors(m.impl->module, imported.tensors, model, options.allowNonFinite, imported.warnings);
-    m.impl->source = {model, format.info.name + (imported.variant.empty() ? "" : ": " + imported.variant), imported.warnings};
+    m.impl->source = {model, format.info.name + (imported.variant.empty() ? "" : ": " + imported.variant), imported.warnings,
+                      imported.tokenizer};
     return m;
 }
 

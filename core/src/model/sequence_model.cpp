@@ -30,7 +30,7 @@ torch::Tensor ChannelNormImpl::forward(const torch::Tensor& x) {
 }
 
 ChannelMixerImpl::ChannelMixerImpl(const std::string& kind, int64_t d, int64_t hidden) : kind_(kind) {
-    if (kind_ == "mlp") {
+    if (kind_ == "mlp" || kind_ == "mlp_tanh") {
         encoder = register_module("encoder", torch::nn::Linear(d, hidden));
         decoder = register_module("decoder", torch::nn::Linear(hidden, d));
     } else if (kind_ == "swiglu") {
@@ -44,8 +44,9 @@ ChannelMixerImpl::ChannelMixerImpl(const std::string& kind, int64_t d, int64_t h
 }
 
 torch::Tensor ChannelMixerImpl::forward(const torch::Tensor& x, double dropout) {
-    if (kind_ == "mlp") {
-        const auto hidden = torch::dropout(torch::gelu(encoder->forward(x)), dropout, is_training());
+    if (kind_ == "mlp" || kind_ == "mlp_tanh") {
+        const auto h = encoder->forward(x);
+        const auto hidden = torch::dropout(kind_ == "mlp" ? torch::gelu(h) : torch::gelu(h, "tanh"), dropout, is_training());
         return torch::dropout(decoder->forward(hidden), dropout, is_training());
     }
     if (kind_ == "swiglu") {

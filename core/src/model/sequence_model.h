@@ -27,7 +27,8 @@ private:
 };
 TORCH_MODULE(ChannelNorm);
 
-// The channel mixers: MLP (encoder → GELU → decoder), GLU (linear → a ⊙ σ(b)) and SwiGLU (fla GatedMLP).
+// The channel mixers: MLP (encoder → GELU → decoder; mlp_tanh with GPT-2's tanh GELU), GLU (linear → a ⊙ σ(b))
+// and SwiGLU (fla GatedMLP).
 class ChannelMixerImpl : public torch::nn::Module {
 public:
     ChannelMixerImpl(const std::string& kind, int64_t d, int64_t hidden);

@@ -84,8 +84,8 @@ const std::vector<OptionSpec>& modelFieldSchema() {
 
 const std::vector<OptionSpec>& blockFieldSchema() {
     static const std::vector<OptionSpec> schema = {
-        choiceOption("channel_mixer", "none", {"none", "mlp", "glu", "swiglu"},
-                     "the block's channel mixer (swiglu: down(SiLU(gate x)·up x))"),
+        choiceOption("channel_mixer", "none", {"none", "mlp", "mlp_tanh", "glu", "swiglu"},
+                     "the block's channel mixer (mlp_tanh: GPT-2's, with the tanh GELU; swiglu: down(SiLU(gate x)·up x))"),
         intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP or SwiGLU (0: 4·d_model)"),
         boolOption("output_gate", false, "out = (x + y)·SiLU(W_z x)")};
     return schema;
@@ -124,7 +124,7 @@ void validateSpec(const ModelSpec& spec) {
         const std::string where = "blocks[" + std::to_string(i) + "]";
         requireChoice(where + ".channel_mixer", block.channelMixer, field(blockFieldSchema(), "channel_mixer"));
         requireRange(where + ".channel_mixer_dim", block.channelMixerDim, field(blockFieldSchema(), "channel_mixer_dim"));
-        if (spec.style == "paper_mamba" && (block.channelMixer == "mlp" || block.channelMixer == "swiglu"))
+        if (spec.style == "paper_mamba" && block.channelMixer != "glu" && block.channelMixer != "none")
             throw Error(where + ".channel_mixer: the paper_mamba block has a GLU or nothing");
         if (spec.style == "paper_ssm" && block.channelMixer != "none")
             throw Error(where + ".channel_mixer: the paper_ssm block's GLU is set by ssm_activation");

@@ -158,7 +158,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
     const auto dtype = o.float64 ? torch::kFloat64 : torch::kFloat32;
     const ModuleStateGuard restore(module, device, dtype);
 
-    auto built = spectra::buildInput(spec, input);
+    auto built = spectra::buildInput(spec, input, model.source().tokenizer);
     AnalysisResult result;
     result.model = spec.name;
     result.input = describeInput(input);
@@ -168,6 +168,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
     result.impulseSources = o.impulseSources;
     result.taskGaps = built.gaps;
     result.tokens = built.tokenText;
+    result.inputNote = built.note;
 
     torch::Tensor x;
     {

@@ -2,9 +2,11 @@
 
 #include "io/npy.h"
 #include "tasks/tasks.h"
+#include "text/tokenizer.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include <sstream>
 
@@ -43,6 +45,10 @@ InputSpec parseInputSpec(const std::string& text) {
         if (rest.empty()) throw Error("input text: expected text:SOME TEXT");
         spec.kind = kind;
         spec.text = rest;
+    } else if (kind == "text-file") {
+        if (rest.empty()) throw Error("input text-file: expected text-file:FILE");
+        spec.kind = "text";
+        spec.path = rest;
     } else if (kind == "task") {
         const auto next = rest.find(':');
         spec.kind = "task";
@@ -52,13 +58,15 @@ InputSpec parseInputSpec(const std::string& text) {
             throw Error("input " + text + ": unknown task \"" + spec.task + "\" (known: mqar, selective_copy, induction, listops, imdb, cifar10, text)");
         if (next != std::string::npos) spec.params = parseParams(rest.substr(next + 1), "input " + text);
     } else {
-        throw Error("input " + text + ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy, text:TEXT or task:NAME[:k=v,...]");
+        throw Error("input " + text +
+                    ": expected randn, impulse, tokens:FILE.npy, embed:FILE.npy, text:TEXT, text-file:FILE or "
+                    "task:NAME[:k=v,...]");
     }
     return spec;
 }
 
 std::string describeInput(const InputSpec& input) {
-    std::string text = input.kind;
+    std::string text = input.kind == "text" && !input.path.empty() ? "text-file" : input.kind;
     if (!input.path.empty()) text += ":" + input.path;
     if (!input.text.empty()) text += ":" + input.text;
     if (!input.task.empty()) text += ":" + input.task;
@@ -70,7 +78,23 @@ std::string describeInput(const InputSpec& input) {
 
 namespace spectra {
 
-BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
+namespace {
+
+std::string readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open the text file");
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    if (size > std::streamoff(64) << 20) throw Error(path + ": a text input of more than 64 MiB is absurd");
+    in.seekg(0);
+    std::string text(size_t(size), '\0');
+    in.read(text.data(), size);
+    return text;
+}
+
+}  // namespace
+
+BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input, const std::string& tokenizer) {
     const int64_t T = input.seqLen > 0 ? input.seqLen : spec.seqLen;
     const int64_t B = input.batch;
     if (B < 1 || B > (1 << 20)) throw Error("input: batch " + std::to_string(B) + " is outside [1, 2^20]");
@@ -95,19 +119,35 @@ BuiltInput buildInput(const ModelSpec& spec, const InputSpec& input) {
         built.tokens = tokens.to(torch::kLong);
     } else if (input.kind == "text") {
         if (spec.encoder == "linear") throw Error("input text: the model takes continuous inputs, not tokens");
-        if (input.text.empty()) throw Error("input text: the text is empty");
-        auto tokens = torch::empty({1, int64_t(input.text.size())}, torch::kLong);
-        for (size_t i = 0; i < input.text.size(); ++i) {
-            const auto byte = int64_t(static_cast<unsigned char>(input.text[i]));
-            if (byte >= spec.vocabSize)
-                throw Error("input text: byte " + std::to_string(byte) + " at offset " + std::to_string(i) +
-                            " is outside the model's vocabulary of " + std::to_string(spec.vocabSize));
-            tokens[0][int64_t(i)] = byte;
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "<0x%02X>", unsigned(byte));  // a byte of a multi-byte character
-            built.tokenText.push_back(byte < 0x80 ? std::string(1, input.text[i]) : std::string(hex));
+        const std::string text = input.path.empty() ? input.text : readTextFile(input.path);
+        const std::string origin = input.path.empty() ? "input text" : input.path;
+        if (text.empty()) throw Error(origin + ": the text is empty");
+        std::vector<int64_t> ids;
+        if (!tokenizer.empty()) {
+            const auto model = text::Tokenizer::open(tokenizer);
+            ids = model->encode(text).ids;
+            for (int64_t id : ids) built.tokenText.push_back(model->display(id));
+            built.note = "tokenized with " + tokenizer + " (" + model->describe() + ")";
+        } else {
+            for (unsigned char byte : text) {
+                ids.push_back(byte);
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "<0x%02X>", unsigned(byte));  // a byte of a multi-byte character
+                built.tokenText.push_back(byte < 0x80 ? std::string(1, char(byte)) : std::string(hex));
+            }
+            built.note = "read as UTF-8 bytes: the model has no tokenizer.json";
         }
-        built.tokens = tokens;
+        if (ids.empty()) throw Error(origin + ": the text gives no tokens");
+        if (int64_t(ids.size()) > (int64_t(1) << 22))
+            throw Error(origin + ": " + std::to_string(ids.size()) + " tokens are more than the 2^22 an input may have");
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (ids[i] >= spec.vocabSize)
+                throw Error(origin + ": token " + std::to_string(ids[i]) + " (\"" + built.tokenText[i] + "\") at step " +
+                            std::to_string(i) + " is outside the model's vocabulary of " + std::to_string(spec.vocabSize));
+        built.tokens = torch::tensor(ids, torch::kLong).unsqueeze(0);
+        if (spec.maxPositions > 0 && built.tokens.size(1) > spec.maxPositions)
+            throw Error(origin + ": " + std::to_string(built.tokens.size(1)) + " tokens exceed the " +
+                        std::to_string(spec.maxPositions) + " learned positions of this model");
     } else if (input.kind == "embed") {
         const auto x = io::readNpy(input.path);
         if (!x.is_floating_point()) throw Error(input.path + ": embeddings must be float32 or float64");

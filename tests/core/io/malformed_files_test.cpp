@@ -203,8 +203,10 @@ TEST_F(Corpus, ConfigsThatDoNotFit) {
     fs::create_directories(hf);
     fs::copy_file(fixture("mamba2_hf/model.safetensors"), hf / "model.safetensors");
     expectError(hf.string(), "no config.json");
+    std::ofstream(hf / "config.json") << R"({"model_type": "gpt_neox", "hidden_size": 16})";
+    expectError(hf.string(), "model_type is \"gpt_neox\"");
     std::ofstream(hf / "config.json") << R"({"model_type": "llama", "hidden_size": 16})";
-    expectError(hf.string(), "model_type is \"llama\"");
+    expectError(hf.string(), "unexpected tensor \"backbone.embeddings.weight\" for a llama checkpoint");
     std::ofstream(hf / "config.json") << R"({"model_type": "mamba2", "hidden_size": 16, "num_hidden_layers": 2,
         "vocab_size": 64, "state_size": 8, "head_dim": 8, "expand": 2})";
     expectError(hf.string(), "the embedding has 32 rows");

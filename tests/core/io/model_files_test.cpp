@@ -434,6 +434,24 @@ TEST(LlamaFamilyImport, Qwen3WithQkNormAndWiderHeadsMatchesTheReference) {
     expectLayer0Eigenvalues(model, "qwen3_hf");
 }
 
+TEST(Gpt2Import, Conv1DWeightsFusedQkvAndLearnedPositionsMatchTheReference) {
+    const Model model = Model::open(fixture("gpt2_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: GPT-2");
+    EXPECT_EQ(model.spec().maxPositions, 32);
+    EXPECT_EQ(model.spec().norm, "layer");
+    EXPECT_EQ(model.spec().blocks[0].channelMixer, "mlp_tanh");
+    EXPECT_DOUBLE_EQ(model.spec().blocks[0].mixer.options["rope_theta"].get<double>(), 0.0);
+    expectMatchesReference(model, "gpt2_hf");
+    expectLayer0Eigenvalues(model, "gpt2_hf");
+    for (const auto& [key, value, named] : std::vector<std::tuple<std::string, nlohmann::json, std::string>>{
+             {"activation_function", "relu", "activation_function \"relu\""},
+             {"scale_attn_by_inverse_layer_idx", true, "scale_attn_by_inverse_layer_idx"}}) {
+        const auto error = errorOf([&] { Model::open(withConfig("gpt2_hf", key, value)); });
+        EXPECT_NE(error.find(named), std::string::npos) << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << error;
+    }
+}
+
 TEST(LlamaFamilyImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
     const nlohmann::json llama3 = {{"rope_type", "llama3"}, {"factor", 8.0}};
     const std::vector<std::tuple<std::string, std::string, nlohmann::json, std::string>> cases{

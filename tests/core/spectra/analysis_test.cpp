@@ -333,7 +333,7 @@ TEST(Analysis, TextInputRunsItsBytesAsOneSample) {
     ModelSpec small = presetSpec("cpu-paper-mqar-mamba2");
     small.vocabSize = 64;
     const auto error = errorOf([&] { analyze(Model::fromSpec(small), parseInputSpec("text:ab"), AnalysisOptions{}); });
-    EXPECT_NE(error.find("byte 97 at offset 0"), std::string::npos) << error;
+    EXPECT_NE(error.find("token 97 (\"a\") at step 0 is outside the model's vocabulary of 64"), std::string::npos) << error;
     EXPECT_NE(errorOf([] { parseInputSpec("text:"); }).find("expected text:"), std::string::npos);
 }
 

@@ -20,6 +20,7 @@ struct ImportedModel {
     bool initialize = false;  // no weights: the model is freshly initialized from the spec (presets, spec files)
     std::string variant;      // what the format holds, when it holds several kinds (e.g. "Mamba-2")
     std::vector<std::string> warnings;
+    std::string tokenizer;  // the checkpoint's tokenizer.json, when it has one
 };
 
 struct ModelFormat {

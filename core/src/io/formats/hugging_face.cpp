@@ -1,12 +1,13 @@
 // Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), fla's GLA,
-// RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), and the Llama family: Llama, Mistral, Qwen2, Qwen3
-// (hf_llama.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
+// RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), GPT-2 (hf_gpt2.cpp) and the Llama family: Llama, Mistral,
+// Qwen2, Qwen3 (hf_llama.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
 // or pytorch_model.bin; or one weights file with config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
 #include "io/formats/format.h"
 #include "io/formats/hf_fla.h"
+#include "io/formats/hf_gpt2.h"
 #include "io/formats/hf_llama.h"
 #include "io/formats/signatures.h"
 #include "io/formats/state_dict.h"
@@ -75,9 +76,10 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
         auto tensors = readStateDict(file.string(), out.warnings);
         raw.insert(raw.end(), std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.end()));
     }
-    if (isFlaConfig(config) || isLlamaFamilyConfig(config)) {
-        auto family = isFlaConfig(config) ? importFla(config, std::move(raw), configPath.string())
-                                          : importLlamaFamily(config, std::move(raw), configPath.string());
+    if (isFlaConfig(config) || isLlamaFamilyConfig(config) || isGpt2Config(config)) {
+        auto family = isFlaConfig(config)           ? importFla(config, std::move(raw), configPath.string())
+                      : isLlamaFamilyConfig(config) ? importLlamaFamily(config, std::move(raw), configPath.string())
+                                                    : importGpt2(config, std::move(raw), configPath.string());
         family.spec.name = folder.filename().string();
         family.warnings.insert(family.warnings.begin(), out.warnings.begin(), out.warnings.end());
         return family;
@@ -253,7 +255,7 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba, Falcon-Mamba, Mamba-2, Llama, Mistral, Qwen2, Qwen3 or fla (GLA, RetNet, DeltaNet, Gated "
+              "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3 or fla (GLA, RetNet, DeltaNet, Gated "
               "DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
@@ -265,9 +267,11 @@ ModelFormat huggingFaceFormat() {
         locate(path, config, folder, weights);
         if (weights.empty())
             throw Error(path + ": a folder without model.safetensors, model.safetensors.index.json or pytorch_model.bin");
-        return importMamba(folder, hasExtension(weights.string(), ".index.json") ? shardFiles(weights, path)
-                                                                                  : std::vector<fs::path>{weights},
-                           path);
+        auto imported = importMamba(folder, hasExtension(weights.string(), ".index.json") ? shardFiles(weights, path)
+                                                                                          : std::vector<fs::path>{weights},
+                                    path);
+        if (fs::is_regular_file(folder / "tokenizer.json")) imported.tokenizer = (folder / "tokenizer.json").string();
+        return imported;
     };
     return f;
 }
