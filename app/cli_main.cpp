@@ -131,7 +131,32 @@ struct AnalyzeArgs {
     std::vector<int64_t> impulse;
     std::vector<double> bins, phaseBins;
     double epsilon = 0.01;
+    std::string layers, heads;
 };
+
+// "0,3-5,9" → {0, 3, 4, 5, 9}; an error names the flag.
+std::vector<int64_t> indexList(const std::string& text, const std::string& flag) {
+    std::vector<int64_t> out;
+    std::stringstream items(text);
+    for (std::string item; std::getline(items, item, ',');) {
+        const auto dash = item.find('-', 1);
+        try {
+            size_t used = 0;
+            const int64_t first = std::stoll(item.substr(0, dash), &used);
+            if (used != item.substr(0, dash).size()) throw std::invalid_argument(item);
+            int64_t last = first;
+            if (dash != std::string::npos) {
+                last = std::stoll(item.substr(dash + 1), &used);
+                if (used != item.size() - dash - 1) throw std::invalid_argument(item);
+            }
+            if (first < 0 || last < first || last - first > 100000) throw std::invalid_argument(item);
+            for (int64_t i = first; i <= last; ++i) out.push_back(i);
+        } catch (const std::logic_error&) {
+            throw Error(flag + ": \"" + item + "\" is not an index or a range a-b (e.g. 0,3-5)");
+        }
+    }
+    return out;
+}
 
 // A progress bar on a terminal, plain lines otherwise; on stderr so that --json - stays clean.
 ProgressFn progressPrinter(const std::string& label) {
@@ -159,7 +184,7 @@ void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
     const auto row = [&](const AnalysisResult& res, size_t l, int64_t h, const char* which) {
         const auto& layer = res.layers[l];
         const size_t nbins = res.binEdges.size() - 1;
-        std::cout << "  " << which << " layer " << l << " head " << h << " (" << layer.mixer << "):";
+        std::cout << "  " << which << " layer " << layer.index << " head " << headNumber(layer, h) << " (" << layer.mixer << "):";
         for (size_t i = 0; i < nbins; ++i)
             std::cout << " " << std::fixed << std::setprecision(1) << std::setw(5) << layer.binsMean[size_t(h) * nbins + i];
         const auto& m = layer.metrics[size_t(h)];
@@ -190,6 +215,8 @@ void runAnalyze(const AnalyzeArgs& a) {
     options.impulseSources = a.impulse;
     options.impulseMap = a.impulseMap;
     options.influence = a.influence;
+    options.layers = indexList(a.layers, "--layers");
+    options.heads = indexList(a.heads, "--heads");
     if (!a.bins.empty()) options.binEdges = a.bins;
     options.phaseEdges = a.phaseBins;
     options.progress = progressPrinter("analyze");
@@ -289,6 +316,8 @@ int main(int argc, char** argv) {
     analyzeCmd->add_option("--max-lag", analyzeArgs.maxLag, "K_max of decay and impulse curves (default T-1)");
     analyzeCmd->add_option("--impulse", analyzeArgs.impulse, "source steps s of ‖Φ(s+k, s)‖, e.g. 0,10")->delimiter(',');
     analyzeCmd->add_flag("--impulse-map", analyzeArgs.impulseMap, "the T×T map ‖Φ(t, s)‖ per head (sample 0)");
+    analyzeCmd->add_option("--layers", analyzeArgs.layers, "analyse only these layers, e.g. 0,10-12 (default all)");
+    analyzeCmd->add_option("--heads", analyzeArgs.heads, "keep only these heads of each layer, e.g. 0-3 (default all)");
     analyzeCmd->add_flag("--influence", analyzeArgs.influence, "whole-model ‖∂y_t/∂u_s‖ by autograd (sample 0)");
     analyzeCmd->add_option("--json", analyzeArgs.json, "write the JSON summary to FILE, or - for standard output");
     analyzeCmd->add_option("--npz", analyzeArgs.npz, "write the arrays to FILE.npz (numpy.load)");

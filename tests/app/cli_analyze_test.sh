@@ -30,6 +30,15 @@ for preset in $presets; do
 done
 
 "$cli" analyze preset:cpu-paper-mqar-mamba2 --batch 1 --seq-len 16 --json - | grep -q '"layers"' || fail "--json - prints nothing"
+"$cli" analyze preset:cpu-gla --batch 1 --seq-len 16 --layers 1 --heads 1 --csv "$work/sel" > "$work/sel.txt" ||
+  fail "--layers/--heads failed"
+grep -q "layer 1 head 1 " "$work/sel.txt" || fail "--layers 1 --heads 1 does not print layer 1 head 1: $(cat "$work/sel.txt")"
+! grep -q "layer 0 " "$work/sel.txt" || fail "--layers 1 still prints layer 0"
+cut -d, -f2,3 "$work/sel/metrics.csv" | tail -n +2 | sort -u | grep -qx "1,1" || fail "metrics.csv does not name layer 1 head 1"
+if "$cli" analyze preset:cpu-gla --batch 1 --seq-len 16 --layers 0,7 2> "$work/sel.err"; then
+  fail "a layer past the model was accepted"
+fi
+grep -q "layers: 7 is outside the model's 2 layers" "$work/sel.err" || fail "unclear --layers error: $(cat "$work/sel.err")"
 printf 'not numpy' > "$work/bad.npy"
 if "$cli" analyze preset:cpu-paper-mqar-mamba2 --input "tokens:$work/bad.npy" 2> "$work/bad.err"; then
   fail "a corrupt input file was accepted"

@@ -42,6 +42,8 @@ inline std::vector<MixerCase> mixerCases() {
         {"gqa_qknorm_window", "gqa_attention",
          {{"num_heads", 2}, {"head_dim", 6}, {"qk_norm", true}, {"sliding_window", 3}, {"o_bias", true}}},
         {"gqa_norope_mqa", "gqa_attention", {{"num_heads", 2}, {"num_kv_heads", 1}, {"rope_theta", 0.0}}},
+        {"gqa_llama3_scaling", "gqa_attention",
+         {{"num_heads", 2}, {"rope_theta", 500000.0}, {"rope_llama3_factor", 8.0}, {"rope_llama3_original_positions", 64}}},
         {"softmax_h1_qk12_conv_partial", "softmax_attention",
          {{"num_heads", 1}, {"state_dim", 12}, {"conv_kernel", 4}, {"conv_type", "partial"}}},
         {"linear_h2_qk12", "linear_attention", {{"num_heads", 2}, {"state_dim", 12}}},

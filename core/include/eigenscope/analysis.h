@@ -52,6 +52,8 @@ struct AnalysisOptions {
     bool impulseMap = false;              // the T×T map ‖Φ(t, s)‖ per head (sample 0)
     bool influence = false;               // ‖∂y_t/∂u_s‖ of the whole model by autograd (sample 0)
     int64_t influenceProbes = 16;         // random probes per output position; 0: exact
+    std::vector<int64_t> layers;          // the layers analysed (0-based); empty: all
+    std::vector<int64_t> heads;           // the heads kept in each analysed layer; empty: all
     std::string device = "cpu";           // cpu | cuda
     bool float64 = false;
     ProgressFn progress;
@@ -67,6 +69,8 @@ struct HeadMetrics {
 
 struct LayerSpectrum {
     std::string mixer;
+    int64_t index = 0;               // the layer's place in the model (results may hold a selection of layers)
+    std::vector<int64_t> headIndex;  // the model's number of each head held; empty: 0 … heads − 1
     int64_t batch = 0, steps = 0, heads = 0, modes = 0;  // eig shape (B, T_eff, H, K)
     int64_t firstStep = 0;
     bool timeInvariant = false;
@@ -95,6 +99,11 @@ struct AnalysisResult {
     double modelAlignment = std::numeric_limits<double>::quiet_NaN();
     double elapsedMs = 0;
 };
+
+// The model's number of head h of a layer spectrum.
+inline int64_t headNumber(const LayerSpectrum& layer, int64_t h) {
+    return layer.headIndex.empty() ? h : layer.headIndex[size_t(h)];
+}
 
 AnalysisResult analyze(const Model& model, const InputSpec& input, const AnalysisOptions& options);
 

@@ -44,7 +44,7 @@ json resultJson(const AnalysisResult& r) {
         json metrics = json::array();
         for (size_t h = 0; h < layer.metrics.size(); ++h) {
             const HeadMetrics& m = layer.metrics[h];
-            metrics.push_back({{"head", h},
+            metrics.push_back({{"head", headNumber(layer, int64_t(h))},
                                {"spectral_radius", number(m.spectralRadius)},
                                {"mean_abs", number(m.meanAbs)},
                                {"median_abs", number(m.medianAbs)},
@@ -53,7 +53,7 @@ json resultJson(const AnalysisResult& r) {
                                {"horizon", m.horizon < 0 ? json(nullptr) : json(m.horizon)},
                                {"alignment", number(m.alignment)}});
         }
-        json entry = {{"layer", l},
+        json entry = {{"layer", layer.index},
                       {"mixer", layer.mixer},
                       {"heads", layer.heads},
                       {"steps", layer.steps},
@@ -65,6 +65,7 @@ json resultJson(const AnalysisResult& r) {
                       {"bins_std", matrix(layer.binsStd, layer.heads)},
                       {"metrics", metrics},
                       {"alignment", number(layer.alignment)}};
+        if (!layer.headIndex.empty()) entry["head_index"] = layer.headIndex;
         if (!layer.phaseBinsMean.empty()) {
             entry["phase_bins_mean"] = matrix(layer.phaseBinsMean, layer.heads);
             entry["phase_bins_std"] = matrix(layer.phaseBinsStd, layer.heads);
@@ -90,7 +91,7 @@ void addLayerArrays(std::vector<io::NpyArray>& arrays, const AnalysisResult& r, 
     const int64_t nbins = int64_t(r.binEdges.size()) - 1;
     for (size_t l = 0; l < r.layers.size(); ++l) {
         const LayerSpectrum& layer = r.layers[l];
-        const std::string name = prefix + "layer" + std::to_string(l) + "_";
+        const std::string name = prefix + "layer" + std::to_string(layer.index) + "_";
         arrays.push_back(io::npyArray(name + "eig", layer.eig, shapeOf(layer)));
         arrays.push_back(io::npyArray(name + "mult", layer.multiplicity, {int64_t(layer.multiplicity.size())}));
         arrays.push_back(io::npyArray(name + "bins", layer.bins, {layer.batch, layer.heads, nbins}));
@@ -162,8 +163,10 @@ AnalysisResult resultFromArrays(const std::map<std::string, torch::Tensor>& arra
         if (arrays.count(prefix + "task_gaps")) r.taskGaps = integers("task_gaps");
         if (arrays.count(prefix + "influence")) r.influence = doubles("influence");
         for (const auto& entry : summary.at("layers")) {
-            const std::string name = "layer" + std::to_string(r.layers.size()) + "_";
             LayerSpectrum layer;
+            layer.index = entry.value("layer", int64_t(r.layers.size()));
+            layer.headIndex = entry.value("head_index", std::vector<int64_t>{});
+            const std::string name = "layer" + std::to_string(layer.index) + "_";
             layer.mixer = entry.at("mixer");
             layer.heads = entry.at("heads");
             layer.steps = entry.at("steps");
@@ -257,18 +260,18 @@ void writeAnalysisCsv(const std::string& directory, const AnalysisResult& result
             const LayerSpectrum& layer = r.layers[l];
             for (int64_t h = 0; h < layer.heads; ++h) {
                 for (int64_t i = 0; i < nbins; ++i)
-                    bins << which << "," << l << "," << h << "," << formatNumber(r.binEdges[size_t(i)]) << ","
+                    bins << which << "," << layer.index << "," << headNumber(layer, h) << "," << formatNumber(r.binEdges[size_t(i)]) << ","
                          << formatNumber(r.binEdges[size_t(i + 1)]) << ","
                          << formatNumber(layer.binsMean[size_t(h * nbins + i)]) << ","
                          << formatNumber(layer.binsStd[size_t(h * nbins + i)]) << "\n";
                 const HeadMetrics& m = layer.metrics[size_t(h)];
-                metrics << which << "," << l << "," << h << "," << layer.mixer << "," << formatNumber(m.spectralRadius)
+                metrics << which << "," << layer.index << "," << headNumber(layer, h) << "," << layer.mixer << "," << formatNumber(m.spectralRadius)
                         << "," << formatNumber(m.meanAbs) << "," << formatNumber(m.medianAbs) << ","
                         << formatNumber(m.nearCircleFraction) << "," << formatNumber(m.medianTau) << ","
                         << (m.horizon < 0 ? std::string("") : std::to_string(m.horizon)) << ","
                         << formatNumber(m.alignment) << "\n";
                 for (int64_t k = 0; k <= r.maxLag; ++k)
-                    decay << which << "," << l << "," << h << "," << k << ","
+                    decay << which << "," << layer.index << "," << headNumber(layer, h) << "," << k << ","
                           << formatNumber(layer.decay[size_t(h * (r.maxLag + 1) + k)]) << "\n";
             }
             for (int64_t b = 0; b < layer.batch; ++b)
@@ -276,7 +279,7 @@ void writeAnalysisCsv(const std::string& directory, const AnalysisResult& result
                     for (int64_t h = 0; h < layer.heads; ++h)
                         for (int64_t k = 0; k < layer.modes; ++k) {
                             const auto& z = layer.eig[size_t(((b * layer.steps + t) * layer.heads + h) * layer.modes + k)];
-                            eig << which << "," << l << "," << b << "," << (t + layer.firstStep) << "," << h << "," << k
+                            eig << which << "," << layer.index << "," << b << "," << (t + layer.firstStep) << "," << headNumber(layer, h) << "," << k
                                 << "," << formatNumber(z.real()) << "," << formatNumber(z.imag()) << ","
                                 << formatNumber(std::abs(z)) << "," << layer.multiplicity[size_t(k)] << "\n";
                         }

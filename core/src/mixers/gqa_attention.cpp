@@ -16,6 +16,12 @@ std::vector<OptionSpec> GqaAttentionImpl::options() {
             boolOption("qkv_bias", false, "biases on q_proj, k_proj, v_proj (Qwen2, Llama attention_bias)"),
             boolOption("o_bias", false, "a bias on o_proj (Llama attention_bias)"),
             floatOption("rope_theta", 10000.0, 0.0, 1e12, "rotary base θ; 0 for no rotary positions"),
+            floatOption("rope_llama3_factor", 0.0, 0.0, 1e6,
+                        "Llama-3.1 frequency scaling: the factor for long wavelengths (0: none)"),
+            floatOption("rope_llama3_low_freq_factor", 1.0, 1e-6, 1e6, "Llama-3.1 scaling: low_freq_factor"),
+            floatOption("rope_llama3_high_freq_factor", 4.0, 1e-6, 1e6, "Llama-3.1 scaling: high_freq_factor"),
+            intOption("rope_llama3_original_positions", 8192, 1, 1 << 30,
+                      "Llama-3.1 scaling: original_max_position_embeddings"),
             boolOption("qk_norm", false, "per-head RMSNorm of q and k before the rotation (Qwen3)"),
             floatOption("norm_eps", 1e-6, 1e-12, 0.1, "ε of the q/k RMSNorm"),
             intOption("sliding_window", 0, 0, 1 << 30, "keys per query, the query's own included (0: all)")};
@@ -28,6 +34,9 @@ void GqaAttentionImpl::check(const ModelSpec& spec, const nlohmann::json& o, con
     if (optInt(o, "head_dim") == 0 && spec.dModel % heads != 0)
         throw Error(where + ".num_heads: " + std::to_string(heads) + " does not divide d_model=" + std::to_string(spec.dModel));
     const int64_t headDim = optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / heads;
+    if (optFloat(o, "rope_llama3_factor") > 0 &&
+        !(optFloat(o, "rope_llama3_high_freq_factor") > optFloat(o, "rope_llama3_low_freq_factor")))
+        throw Error(where + ".rope_llama3_high_freq_factor: must exceed rope_llama3_low_freq_factor");
     if (optFloat(o, "rope_theta") > 0 && headDim % 2 != 0)
         throw Error(where + ".head_dim: rotary positions need an even head width, not " + std::to_string(headDim));
 }
@@ -39,6 +48,10 @@ GqaAttentionImpl::GqaAttentionImpl(const ModelSpec& spec, const nlohmann::json& 
       headDim_(optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / optInt(o, "num_heads")),
       window_(optInt(o, "sliding_window")),
       ropeTheta_(optFloat(o, "rope_theta")),
+      llama3Factor_(optFloat(o, "rope_llama3_factor")),
+      llama3Low_(optFloat(o, "rope_llama3_low_freq_factor")),
+      llama3High_(optFloat(o, "rope_llama3_high_freq_factor")),
+      llama3Positions_(double(optInt(o, "rope_llama3_original_positions"))),
       normEps_(optFloat(o, "norm_eps")),
       qkNorm_(optBool(o, "qk_norm")) {
     using torch::nn::Linear, torch::nn::LinearOptions;
@@ -62,7 +75,7 @@ std::string GqaAttentionImpl::describe() const {
     if (ropeTheta_ > 0) {
         std::ostringstream theta;
         theta << ropeTheta_;
-        text += ", rope θ " + theta.str();
+        text += ", rope θ " + theta.str() + (llama3Factor_ > 0 ? " (llama3 scaling)" : "");
     }
     if (qkNorm_) text += ", q/k norm";
     if (window_ > 0) text += ", window " + std::to_string(window_);
@@ -75,7 +88,16 @@ torch::Tensor GqaAttentionImpl::rotate(const torch::Tensor& x) {
     // inv_freq and the angles in float32 whatever x is, as transformers computes them; float64 x gets float64.
     const auto real = x.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
     const auto opts = torch::TensorOptions().dtype(real).device(x.device());
-    const auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, headDim_, 2, opts) / double(headDim_));
+    auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, headDim_, 2, opts) / double(headDim_));
+    if (llama3Factor_ > 0) {
+        // Llama-3.1 (transformers _compute_llama3_parameters): wavelengths beyond original/low divided by the
+        // factor, below original/high kept, a linear blend in between.
+        const auto wavelength = 2.0 * M_PI / invFreq;
+        const auto blend = (llama3Positions_ / wavelength - llama3Low_) / (llama3High_ - llama3Low_);
+        const auto mixed = (1.0 - blend) * invFreq / llama3Factor_ + blend * invFreq;
+        invFreq = torch::where(wavelength > llama3Positions_ / llama3Low_, invFreq / llama3Factor_,
+                               torch::where(wavelength < llama3Positions_ / llama3High_, invFreq, mixed));
+    }
     const auto angles = torch::outer(torch::arange(T, opts), invFreq);  // (T, half)
     const auto cos = torch::cat({angles.cos(), angles.cos()}, -1).to(x.scalar_type());
     const auto sin = torch::cat({angles.sin(), angles.sin()}, -1).to(x.scalar_type());

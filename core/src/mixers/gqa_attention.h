@@ -1,7 +1,7 @@
 // Causal softmax attention as the Hugging Face decoder families build it (transformers models/llama/
 // modeling_llama.py LlamaAttention, and mistral, qwen2, qwen3): separate q/k/v/o projections with optional biases,
 // grouped-query heads (query head h reads key/value head h / (num_heads / num_kv_heads)), rotary positions
-// (rotate-half, inv_freq_i = θ^(−2i/head_dim)), an optional per-head RMSNorm of q and k before the rotation
+// (rotate-half, inv_freq_i = θ^(−2i/head_dim), optionally with Llama-3.1's frequency scaling), an optional per-head RMSNorm of q and k before the rotation
 // (Qwen3) and an optional sliding window (Mistral: query t sees keys t − window < j ≤ t). Scale 1/√head_dim.
 // DSF as softmax_attention, per query head: Λ_t = (η_{t-1}/η_t)·I with η_t the sum of exp(scores) over the keys
 // that query t sees; the state holds one slot per key, so a window only changes which slots C_t reads.
@@ -32,7 +32,7 @@ private:
     torch::Tensor rotate(const torch::Tensor& x);  // (B, H, T, D), positions 0..T−1
 
     int64_t dModel_, heads_, kvHeads_, headDim_, window_;
-    double ropeTheta_, normEps_;
+    double ropeTheta_, llama3Factor_, llama3Low_, llama3High_, llama3Positions_, normEps_;
     bool qkNorm_;
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
     torch::Tensor qNormWeight, kNormWeight;

@@ -184,12 +184,23 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         if (s < 0 || s >= T) throw Error("impulse source " + std::to_string(s) + " is outside [0, " + std::to_string(T) + ")");
 
     const auto& blocks = module->blocks();
-    const double steps = double(blocks.size()) + (o.influence ? 1.0 : 0.0);
-    for (size_t l = 0; l < blocks.size(); ++l) {
+    for (int64_t l : o.layers)
+        if (l < 0 || l >= int64_t(blocks.size()))
+            throw Error("layers: " + std::to_string(l) + " is outside the model's " + std::to_string(blocks.size()) + " layers");
+    const auto selected = [&](size_t l) { return o.layers.empty() || std::count(o.layers.begin(), o.layers.end(), int64_t(l)); };
+    // Without the influence map, the blocks after the last selected layer need not run.
+    size_t lastBlock = blocks.size();
+    if (!o.layers.empty() && !o.influence) lastBlock = size_t(*std::max_element(o.layers.begin(), o.layers.end())) + 1;
+    const double steps = double(lastBlock) + (o.influence ? 1.0 : 0.0);
+    for (size_t l = 0; l < lastBlock; ++l) {
         report(o, double(l) / steps, "layer " + std::to_string(l + 1) + "/" + std::to_string(blocks.size()));
         checkCancel(o);
         torch::NoGradGuard noGrad;
         auto block = blocks[l];
+        if (!selected(l)) {
+            x = block->forward(x);
+            continue;
+        }
         const auto mixerInput = block->mixerInput(x);
         dsf::TransitionTrace trace;
         torch::Tensor next;
@@ -200,23 +211,37 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
             trace = block->mixer().paperTrace(next);  // the reference reads layer l's output (eval_eig.py)
         }
         checkCancel(o);
+        torch::Tensor heads;  // the kept heads as an index, when a selection is asked for
+        if (!o.heads.empty()) {
+            for (int64_t h : o.heads)
+                if (h < 0 || h >= trace.eig.size(2))
+                    throw Error("heads: " + std::to_string(h) + " is outside the " + std::to_string(trace.eig.size(2)) +
+                                " heads of layer " + std::to_string(l));
+            heads = torch::tensor(o.heads, torch::kLong).to(trace.eig.device());
+            trace.eig = trace.eig.index_select(2, heads);
+        }
         LayerSpectrum layer = spectra::summarizeTrace(spec.blocks[l].mixer.type, trace, o, result.maxLag, built.gaps);
+        layer.index = int64_t(l);
+        layer.headIndex = o.heads;
+        const auto keptHeads = [&](const torch::Tensor& norms) {  // (B, H, …) → the selected heads
+            return heads.defined() ? norms.index_select(1, heads.to(norms.device())) : norms;
+        };
         checkCancel(o);
         if (!o.impulseSources.empty())
-            layer.impulse = impulseCurves(block->mixer().transferNorms(mixerInput, o.impulseSources), o.impulseSources,
-                                          result.maxLag);
+            layer.impulse = impulseCurves(keptHeads(block->mixer().transferNorms(mixerInput, o.impulseSources)),
+                                          o.impulseSources, result.maxLag);
         if (o.impulseMap) {
             std::vector<int64_t> all(static_cast<size_t>(T));
             for (int64_t t = 0; t < T; ++t) all[size_t(t)] = t;
             // transferNorms is indexed [source s][step t]; the map is [t][s], zero above the diagonal.
-            const auto norms = block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all).select(0, 0);
+            const auto norms = keptHeads(block->mixer().transferNorms(mixerInput.narrow(0, 0, 1), all)).select(0, 0);
             layer.impulseMap = spectra::toDoubles(norms.transpose(1, 2).contiguous());
         }
         result.layers.push_back(std::move(layer));
         x = next;
     }
     if (o.influence) {
-        report(o, double(blocks.size()) / steps, "influence");
+        report(o, double(lastBlock) / steps, "influence");
         checkCancel(o);
         const auto f = [&](const torch::Tensor& e) { return module->forwardFromEmbeddings(e); };
         result.influence = spectra::toDoubles(spectra::influenceMap(f, embeddings.select(0, 0), o.influenceProbes, input.seed));

@@ -401,6 +401,20 @@ TEST(LlamaFamilyImport, LlamaWithGroupedQueryHeadsMatchesTheReference) {
     expectLayer0Eigenvalues(model, "llama_hf");  // four query heads, each its own head in the results
 }
 
+TEST(LlamaFamilyImport, Llama31RopeScalingMatchesTheReference) {
+    const Model model = Model::open(fixture("llama31_hf"));
+    const auto& options = model.spec().blocks[0].mixer.options;
+    EXPECT_DOUBLE_EQ(options["rope_llama3_factor"].get<double>(), 8.0);
+    EXPECT_EQ(options["rope_llama3_original_positions"], 512);
+    expectMatchesReference(model, "llama31_hf");
+    expectLayer0Eigenvalues(model, "llama31_hf");
+    // Without the scaling the rotation differs: the fixture is sensitive to it.
+    const Model unscaled = Model::open(withConfig("llama31_hf", "rope_scaling", nullptr));
+    const auto tokens = io::readNpy(fixture("expected/llama31_hf_tokens.npy"));
+    EXPECT_GT(relativeError(logits(unscaled, tokens).to(torch::kFloat64), io::readNpy(fixture("expected/llama31_hf_logits.npy"))),
+              1e-4);
+}
+
 TEST(LlamaFamilyImport, MistralFp16WithASlidingWindowMatchesTheReference) {
     const Model model = Model::open(fixture("mistral_hf"));
     EXPECT_EQ(model.spec().blocks[0].mixer.options["sliding_window"], 5);
@@ -453,9 +467,9 @@ TEST(Gpt2Import, Conv1DWeightsFusedQkvAndLearnedPositionsMatchTheReference) {
 }
 
 TEST(LlamaFamilyImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
-    const nlohmann::json llama3 = {{"rope_type", "llama3"}, {"factor", 8.0}};
+    const nlohmann::json yarn = {{"rope_type", "yarn"}, {"factor", 4.0}};
     const std::vector<std::tuple<std::string, std::string, nlohmann::json, std::string>> cases{
-        {"llama_hf", "rope_scaling", llama3, "rope_scaling of type \"llama3\""},
+        {"llama_hf", "rope_scaling", yarn, "rope scaling of type \"yarn\""},
         {"llama_hf", "hidden_act", "gelu", "hidden_act \"gelu\""},
         {"llama_hf", "mlp_bias", true, "mlp_bias"},
         {"llama_hf", "quantization_config", {{"quant_method", "gptq"}}, "quantization_config"},

@@ -262,6 +262,51 @@ TEST(Analysis, AnInputLongerThanThePositionTableIsRefusedBeforeItIsBuilt) {
     EXPECT_NE(error.find("exceeds the 128 learned positions"), std::string::npos) << error;
 }
 
+TEST(Analysis, ALayerAndHeadSelectionIsTheSameNumbersAsTheWholeResult) {
+    const Model model = Model::open("preset:cpu-gla");
+    InputSpec input = parseInputSpec("task:mqar");
+    input.batch = 2;
+    input.seqLen = 32;
+    AnalysisOptions options;
+    options.impulseSources = {0, 4};
+    const auto whole = analyze(model, input, options);
+    ASSERT_EQ(whole.layers.size(), 2u);
+    ASSERT_GE(whole.layers[1].heads, 2);
+    options.layers = {1};
+    options.heads = {1};
+    const auto picked = analyze(model, input, options);
+    ASSERT_EQ(picked.layers.size(), 1u);
+    const auto& layer = picked.layers[0];
+    const auto& full = whole.layers[1];
+    EXPECT_EQ(layer.index, 1);
+    EXPECT_EQ(layer.heads, 1);
+    EXPECT_EQ(headNumber(layer, 0), 1);
+    const size_t nbins = whole.binEdges.size() - 1, lags = size_t(whole.maxLag + 1);
+    for (size_t i = 0; i < nbins; ++i) EXPECT_DOUBLE_EQ(layer.binsMean[i], full.binsMean[nbins + i]) << "bin " << i;
+    EXPECT_DOUBLE_EQ(layer.metrics[0].spectralRadius, full.metrics[1].spectralRadius);
+    for (size_t k = 0; k < lags; ++k) EXPECT_DOUBLE_EQ(layer.decay[k], full.decay[lags + k]);
+    ASSERT_EQ(layer.impulse.size() * size_t(full.heads), full.impulse.size());
+    for (size_t i = 0; i < layer.impulse.size(); ++i) {  // NaN past the end of the input, in both
+        const double a = layer.impulse[i], b = full.impulse[layer.impulse.size() + i];
+        EXPECT_TRUE((std::isnan(a) && std::isnan(b)) || a == b) << i << ": " << a << " vs " << b;
+    }
+
+    const auto npz = tempPath("selection.npz");
+    writeAnalysisNpz(npz, picked);
+    const auto back = readAnalysisNpz(npz);
+    ASSERT_EQ(back.layers.size(), 1u);
+    EXPECT_EQ(back.layers[0].index, 1);
+    EXPECT_EQ(back.layers[0].headIndex, std::vector<int64_t>{1});
+    EXPECT_EQ(analysisJson(picked)["layers"][0]["layer"], 1);
+
+    options.layers = {2};
+    EXPECT_NE(errorOf([&] { analyze(model, input, options); }).find("layers: 2 is outside the model's 2 layers"),
+              std::string::npos);
+    options.layers = {};
+    options.heads = {99};
+    EXPECT_NE(errorOf([&] { analyze(model, input, options); }).find("heads: 99 is outside the"), std::string::npos);
+}
+
 TEST(Analysis, BadInputsAreClearErrors) {
     const Model model = Model::open("preset:cpu-paper-mqar-softmax");
     AnalysisOptions options;

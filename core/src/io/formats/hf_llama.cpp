@@ -13,22 +13,27 @@ namespace {
 using nlohmann::json;
 using hf::flag, hf::integer, hf::number, hf::present, hf::refuse;
 
-// The rotary base: rope_theta, or transformers 5's rope_parameters. Only the default rotation is implemented.
-double ropeTheta(const json& c, const std::string& origin) {
-    if (present(c, "rope_scaling")) {
-        const auto& scaling = c["rope_scaling"];
-        const std::string type = scaling.is_object() ? scaling.value("rope_type", scaling.value("type", std::string("?")))
-                                                     : scaling.dump();
-        if (type != "default") refuse(origin, "rope_scaling of type \"" + type + "\"");
-    }
+// The rotary options: rope_theta (or transformers 5's rope_parameters) and Llama-3.1's "llama3" scaling; other
+// rope types are refused.
+json ropeOptions(const json& c, const std::string& origin) {
+    json scaling = present(c, "rope_scaling") ? c["rope_scaling"] : json();
+    double theta = number(c, "rope_theta", 10000.0, origin);
     if (present(c, "rope_parameters")) {
-        const auto& p = c["rope_parameters"];
-        if (!p.is_object()) throw Error(origin + ": rope_parameters is not an object");
-        const std::string type = p.value("rope_type", std::string("default"));
-        if (type != "default") refuse(origin, "rope_parameters of type \"" + type + "\"");
-        return number(p, "rope_theta", 10000.0, origin);
+        scaling = c["rope_parameters"];
+        if (!scaling.is_object()) throw Error(origin + ": rope_parameters is not an object");
+        theta = number(scaling, "rope_theta", theta, origin);
     }
-    return number(c, "rope_theta", 10000.0, origin);
+    json options = {{"rope_theta", theta}};
+    if (scaling.is_null()) return options;
+    if (!scaling.is_object()) throw Error(origin + ": rope_scaling is not an object");
+    const std::string type = scaling.value("rope_type", scaling.value("type", std::string("default")));
+    if (type == "default") return options;
+    if (type != "llama3") refuse(origin, "rope scaling of type \"" + type + "\"");
+    options["rope_llama3_factor"] = number(scaling, "factor", 8.0, origin);
+    options["rope_llama3_low_freq_factor"] = number(scaling, "low_freq_factor", 1.0, origin);
+    options["rope_llama3_high_freq_factor"] = number(scaling, "high_freq_factor", 4.0, origin);
+    options["rope_llama3_original_positions"] = integer(scaling, "original_max_position_embeddings", 8192, origin);
+    return options;
 }
 
 // HF names → eigenscope's. Rotary inv_freq buffers (older checkpoints store them) are derived: skipped.
@@ -120,10 +125,10 @@ ImportedModel importLlamaFamily(const json& c, NamedTensors tensors, const std::
                            {"head_dim", headDim},
                            {"qkv_bias", type == "qwen2" || attentionBias},
                            {"o_bias", type != "qwen2" && attentionBias},
-                           {"rope_theta", ropeTheta(c, origin)},
                            {"qk_norm", type == "qwen3"},
                            {"norm_eps", spec.normEps},
                            {"sliding_window", type == "mistral" ? integer(c, "sliding_window", 0, origin) : 0}};
+    block.mixer.options.update(ropeOptions(c, origin));
     if (hasQkNorm != (type == "qwen3"))
         throw Error(origin + (hasQkNorm ? ": q_norm weights in a " + type + " checkpoint" : ": no self_attn.q_norm.weight"));
     if (hasQkvBias != block.mixer.options["qkv_bias"].get<bool>() || hasOBias != block.mixer.options["o_bias"].get<bool>())
