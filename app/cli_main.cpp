@@ -66,7 +66,7 @@ void printFormats() {
 void printInfo(const std::string& model, const std::string& config, bool showSpec) {
     const Model opened = Model::open(model, OpenOptions{config, true});
     const ModelSpec& spec = opened.spec();
-    const ModelInfo info = describeModel(spec);
+    const ModelInfo info = describeModel(opened);
     std::cout << "model: " << (spec.name.empty() ? model : spec.name) << "\n"
               << "format: " << opened.source().format << "\n"
               << "layout: " << spec.style << ", d_model " << spec.dModel << ", " << spec.blocks.size() << " blocks, "

@@ -1,6 +1,7 @@
-// Architecture summary and parameter counts of a model spec (builds the model once to count).
+// Architecture summary and parameter counts of a model, or of a spec (which builds the model once to count).
 #pragma once
 
+#include "eigenscope/model.h"
 #include "eigenscope/model_spec.h"
 
 #include <cstdint>
@@ -20,6 +21,7 @@ struct ModelInfo {
     int64_t totalParameters = 0;
 };
 
+ModelInfo describeModel(const Model& model);
 ModelInfo describeModel(const ModelSpec& spec);
 
 }  // namespace eigenscope

@@ -213,7 +213,7 @@ MappedFile::MappedFile(const std::string& path) {
     }
     size_ = size_t(info.st_size);
     if (size_ > 0) {
-        void* mapped = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        void* mapped = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
         if (mapped == MAP_FAILED) {
             ::close(fd);
             throw Error(path + ": cannot map the file (" + std::strerror(errno) + ")");
@@ -244,7 +244,26 @@ const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
 }
 
 torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
-    return decodeTensor(mapping_->data() + header_.dataOffset, entry(name), path_);
+    static const std::map<std::string, torch::ScalarType> inPlace = {
+        {"BOOL", torch::kBool},   {"U8", torch::kUInt8},  {"I8", torch::kInt8},    {"I16", torch::kInt16},
+        {"I32", torch::kInt32},   {"I64", torch::kLong},  {"F16", torch::kHalf},   {"BF16", torch::kBFloat16},
+        {"F32", torch::kFloat},   {"F64", torch::kDouble}};
+    const TensorEntry& e = entry(name);
+    const auto type = inPlace.find(e.dtype);
+    if (type == inPlace.end()) return decodeTensor(mapping_->data() + header_.dataOffset, e, path_);
+    // The file's own bytes, without a copy: the tensor keeps the mapping alive (copy-on-write, so a write to it
+    // never reaches the file). A misaligned tensor is copied.
+    auto* bytes = const_cast<uint8_t*>(mapping_->data() + header_.dataOffset + e.begin);
+    const auto options = torch::TensorOptions().dtype(type->second);
+    const size_t count = size_t(e.end - e.begin);
+    if (count == 0) return torch::empty(e.shape, options);
+    if (reinterpret_cast<uintptr_t>(bytes) % dtypes().at(e.dtype).bytes != 0) {
+        auto copy = torch::empty(e.shape, options);
+        std::memcpy(copy.data_ptr(), bytes, count);
+        return copy;
+    }
+    auto keep = mapping_;
+    return torch::from_blob(bytes, e.shape, [keep](void*) {}, options);
 }
 
 std::string serializeSafetensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,

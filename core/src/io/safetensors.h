@@ -56,6 +56,7 @@ public:
     const SafetensorsHeader& header() const { return header_; }
     bool contains(const std::string& name) const { return index_.count(name) > 0; }
     const TensorEntry& entry(const std::string& name) const;
+    // The tensor in the file's dtype, sharing the mapped bytes (F8 and unsigned types are decoded as decodeTensor does).
     torch::Tensor tensor(const std::string& name) const;
 
 private:

@@ -1,5 +1,6 @@
 #include "eigenscope/model_info.h"
 
+#include "model/model_handle.h"
 #include "model/sequence_model.h"
 
 #include <map>
@@ -18,10 +19,7 @@ std::string groupOf(const std::string& name) {
     return name.substr(0, second);
 }
 
-}  // namespace
-
-ModelInfo describeModel(const ModelSpec& spec) {
-    auto model = buildModel(spec);
+ModelInfo describeModule(const ModelSpec& spec, SequenceModel& model) {
     std::map<std::string, int64_t> counts;
     std::vector<std::string> order;
     for (const auto& item : model->named_parameters()) {
@@ -51,6 +49,15 @@ ModelInfo describeModel(const ModelSpec& spec) {
         info.groups.push_back(g);
     }
     return info;
+}
+
+}  // namespace
+
+ModelInfo describeModel(const Model& model) { return describeModule(model.spec(), model.impl->module); }
+
+ModelInfo describeModel(const ModelSpec& spec) {
+    auto model = buildModel(spec);
+    return describeModule(spec, model);
 }
 
 }  // namespace eigenscope

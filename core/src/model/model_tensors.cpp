@@ -35,15 +35,18 @@ void loadTensors(SequenceModel& module, const io::NamedTensors& tensors, const s
                  << target.sizes();
             throw Error(text.str());
         }
+        target.copy_(source);
         if (source.is_floating_point()) {
-            const auto bad = (~torch::isfinite(source)).sum().item<int64_t>();
+            // In slices, so that a large tensor needs no temporaries of its size.
+            int64_t bad = 0;
+            for (const auto& slice : target.reshape(-1).split(int64_t(1) << 20))
+                bad += slice.numel() - torch::isfinite(slice).sum().item<int64_t>();
             if (bad > 0) {
                 const std::string message = "tensor " + name + " holds " + std::to_string(bad) + " NaN or Inf values";
                 if (!allowNonFinite) throw Error(origin + ": " + message);
                 warnings.push_back(message);
             }
         }
-        target.copy_(source.to(target.dtype()));
         given.erase(found);
     }
     if (!missing.empty()) {
