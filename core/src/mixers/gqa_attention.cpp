@@ -155,6 +155,13 @@ dsf::Realization GqaAttentionImpl::realize(const torch::Tensor& u) {
     return r;
 }
 
+dsf::TransitionTrace GqaAttentionImpl::paperTrace(const torch::Tensor& x) {
+    // As the reference analysis reads softmax attention: from the block's output, the layer's own q and k (rotated,
+    // q/k-normed) without the 1/√head_dim scale, future scores zero-masked.
+    const auto s = project(x);
+    return zeroMaskedTrace(s.q * std::sqrt(double(headDim_)), s.k, x.size(1) * headDim_, window_);
+}
+
 torch::Tensor GqaAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
     // Φ(t, s) = (exp(s_ts)/η_t)·I: the attention weight, 0 once s has left the window.
     const auto s = project(u);

@@ -21,6 +21,7 @@ public:
     static void check(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
 
     dsf::Realization realize(const torch::Tensor& u) override;
+    dsf::TransitionTrace paperTrace(const torch::Tensor& x) override;
     torch::Tensor transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) override;
     std::string describe() const override;
 

@@ -47,8 +47,12 @@ dsf::TransitionTrace SoftmaxAttentionImpl::paperTrace(const torch::Tensor& x) {
     // Streamed: m_t = max(max_{j≤t} s_tj, 0) while masked zeros remain (t < T−1), and
     // ν_t = exp(logsumexp_{j≤t} s_tj − m_t) + (T−1−t).
     const auto s = projectWithoutConv(x, false);
-    const int64_t T = x.size(1);
-    const auto streamed = streamingSoftmax(s.q, s.k, torch::Tensor());
+    return zeroMaskedTrace(s.q, s.k, x.size(1) * vDim_);
+}
+
+dsf::TransitionTrace zeroMaskedTrace(const torch::Tensor& q, const torch::Tensor& k, int64_t multiplicity, int64_t window) {
+    const int64_t T = q.size(2);
+    const auto streamed = streamingSoftmax(q, k, torch::Tensor(), 256, true, window);
     const auto causalMax = streamed.rowMax.to(torch::kFloat64);
     const auto hasMaskedZeros = torch::arange(T, causalMax.options()) < double(T - 1);
     const auto rowMax = torch::where(hasMaskedZeros, causalMax.clamp_min(0.0), causalMax);
@@ -56,7 +60,7 @@ dsf::TransitionTrace SoftmaxAttentionImpl::paperTrace(const torch::Tensor& x) {
     const auto nu = (streamed.logNormalizer.to(torch::kFloat64) - rowMax).exp() + zeros;
     const auto logRatio = (nu.narrow(2, 0, T - 1) / nu.narrow(2, 1, T - 1)).log() + rowMax.narrow(2, 0, T - 1) -
                           rowMax.narrow(2, 1, T - 1);
-    return logRatioTrace(logRatio.to(x.scalar_type()), T * vDim_);
+    return logRatioTrace(logRatio.to(q.scalar_type()), multiplicity);
 }
 
 torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {

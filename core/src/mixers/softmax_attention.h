@@ -36,6 +36,12 @@ torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor
 // (T, T) true where key j is hidden from query t: the future, and with a window the keys j ≤ t − window.
 torch::Tensor hiddenKeys(int64_t T, int64_t window, const torch::Device& device);
 
+// The reference analysis code's softmax trace (analysis/eval_eig.py get_eig_att_softmax) from unscaled q, k
+// (B, H, T, D): future scores multiplied by 0 (each adding exp(0) to the row sum and 0 to its maximum), λ_t the
+// ratio of consecutive row sums. Keys outside a window are left out, as in the forward pass.
+dsf::TransitionTrace zeroMaskedTrace(const torch::Tensor& q, const torch::Tensor& k, int64_t multiplicity,
+                                     int64_t window = 0);
+
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity);
 // The same from log λ_t directly: (B, H, T-1), for t = 1..T-1.

@@ -53,6 +53,27 @@ TEST(PaperMode, SoftmaxZeroMaskedUnscaledScores) {
     EXPECT_NEAR(torch::real(trace.eig)[0][1][0][0].item<double>(), lambda2, 1e-14);
 }
 
+TEST(PaperMode, HuggingFaceAttentionReadsItsOwnQueriesAndKeysAsTheReferenceDoes) {
+    // gqa_attention without rotation, q/k = x: the same hand-computed λ_t as the reference layout; with the 1/√D
+    // scale of its forward pass left out, and the scale back in corrected mode.
+    ModelSpec spec;
+    spec.dModel = 2;
+    auto mixer = makeMixer(spec, {"gqa_attention", {{"num_heads", 1}, {"rope_theta", 0.0}}});
+    mixer->to(torch::kFloat64);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& p : mixer->named_parameters()) p.value().copy_(torch::eye(2, torch::kFloat64));
+    }
+    const double e = std::exp(-1.0);
+    const auto paper = torch::real(mixer->paperTrace(kFixture).eig);
+    EXPECT_NEAR(paper[0][0][0][0].item<double>(), 3.0 / (2.0 + e), 1e-14);
+    EXPECT_NEAR(paper[0][1][0][0].item<double>(), (2.0 + e) / (1.0 + 2.0 * e) * e, 1e-14);
+    dsf::TransitionTrace trace;
+    mixer->forwardWithTrace(kFixture, trace);
+    const double c = 1.0 / std::sqrt(2.0);
+    EXPECT_NEAR(torch::real(trace.eig)[0][0][0][0].item<double>(), std::exp(c) / (1.0 + std::exp(c)), 1e-14);
+}
+
 TEST(PaperMode, CorrectedModeHasTheScaleAndExcludesTheFuture) {
     // η_t = Σ_{j≤t} exp(q_t·k_j/√2): η_0 = e^c, η_1 = 1 + e^c, η_2 = 2e^c + e^{2c}, c = 1/√2.
     const double c = 1.0 / std::sqrt(2.0);
