@@ -369,6 +369,26 @@ TEST(ImpulsePlotTest, AReferenceFromAnotherSourceStepIsNamedNotDrawn) {
     EXPECT_EQ(legend.back().text, QStringLiteral("pinned: from s = 2, not drawn"));
 }
 
+TEST(ImpulsePlotTest, ADeepModelsLegendNamesAFewLayersAndCountsTheRest) {
+    auto result = resultWith({{0.5, 0}, {0.5, 0}, {0.5, 0}, {0.5, 0}});
+    result->maxLag = 3;
+    result->impulseSources = {0};
+    result->layers[0].heads = 2;
+    result->layers[0].impulse = {1.0, 0.5, 0.25, 0.125, 1.0, 0.4, 0.2, 0.1};
+    result->layers.resize(24, result->layers[0]);
+    PlotSource source;
+    source.current = result;
+    ImpulseProbe plot;
+    plot.setSource(source);
+    const auto legend = plot.legend();
+    ASSERT_EQ(legend.size(), 9u) << "the band's meaning, six layers, the count of the rest, the last layer";
+    EXPECT_EQ(legend[0].text, QStringLiteral("median of each layer's heads, 10–90 % band"));
+    EXPECT_EQ(legend[1].text, QStringLiteral("layer 0"));
+    EXPECT_EQ(legend[7].text, QStringLiteral("⋮ 17 more layers"));
+    EXPECT_EQ(legend[8].text, QStringLiteral("layer 23"));
+    EXPECT_EQ(plot.pointCount(), 24 * 4) << "every layer still drawn";
+}
+
 TEST(EigenPlotTest, TimeColouringHasAColourBarAndTextInputsNameTheirTokens) {
     EigenPlot plot;
     PlotSource source;

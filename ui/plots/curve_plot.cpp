@@ -24,10 +24,17 @@ QColor CurvePlot::curveColour(size_t layer, int64_t head, int64_t heads, bool si
 std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const AnalysisResult& result) {
     std::vector<LegendEntry> entries;
     const bool single = source.layer >= 0;
+    size_t shown = 0;
+    for (size_t l = 0; l < result.layers.size(); ++l) shown += source.showsLayer(l);
+    // Many layers: the band's meaning once, above short layer entries.
+    const bool compact = shown > 3 && source.heads == PlotSource::Heads::Band;
+    if (compact) entries.push_back({QObject::tr("median of each layer's heads, 10–90 % band"), Qt::transparent});
     for (size_t l = 0; l < result.layers.size(); ++l) {
         if (!source.showsLayer(l)) continue;
         const int64_t H = result.layers[l].heads;
-        if (source.heads == PlotSource::Heads::Band && H > 1) {
+        if (compact) {
+            entries.push_back({QObject::tr("layer %1").arg(l), curveColour(l, 0, H, false)});
+        } else if (source.heads == PlotSource::Heads::Band && H > 1) {
             entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(l).arg(H), curveColour(l, 0, H, false)});
         } else if (source.heads == PlotSource::Heads::One) {
             entries.push_back({QObject::tr("layer %1, head %2").arg(l).arg(std::min<int64_t>(source.head, H - 1)),
@@ -39,6 +46,16 @@ std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const 
             entries.push_back({H > 1 ? QObject::tr("layer %1 (heads light→)").arg(l) : QObject::tr("layer %1").arg(l),
                                curveColour(l, 0, H, false)});
         }
+    }
+    // More than eight layers: the first six and the last, the ones between summarized, so the legend leaves the
+    // curves visible.
+    const size_t first = compact ? 1 : 0;
+    if (entries.size() - first > 8) {
+        const size_t hidden = entries.size() - first - 7;
+        const LegendEntry last = entries.back();
+        entries.resize(first + 6);
+        entries.push_back({QObject::tr("⋮ %1 more layers").arg(hidden), Qt::transparent});
+        entries.push_back(last);
     }
     if (source.referenceMatches()) entries.push_back({source.referenceLabel, Qt::gray, true});
     return entries;
