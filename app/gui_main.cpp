@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot("screenshot", "Render the window to FILE.png after the first result and exit.", "file");
     const QCommandLineOption scenario("scenario",
                                       "With --screenshot: demo (default), compare (init pinned, then a wider d_state), "
-                                      "map (the T×T impulse map), or training (200 steps on MQAR).",
+                                      "map (the T×T impulse map), heads (every head: a deep model's layer × head map), "
+                                      "or training (200 steps on MQAR).",
                                       "name", "demo");
     const QCommandLineOption size("size", "Window size WIDTHxHEIGHT.", "size", "1600x1000");
     const QCommandLineOption figure("figure",
@@ -225,6 +226,10 @@ int main(int argc, char** argv) {
         }
         if (name == "map" && stage == 1) {
             window.setImpulseMap(true);
+            return;
+        }
+        if (name == "heads" && stage == 1) {
+            window.setEveryHead();
             return;
         }
         if (name == "training") {

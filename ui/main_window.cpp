@@ -192,7 +192,8 @@ QWidget* MainWindow::buildPlotArea() {
     headView_ = new QComboBox;
     headView_->addItems({tr("median, 10–90 % band"), tr("every head"), tr("one head")});
     headView_->setToolTip(tr("Impulse and decay curves of a layer with many heads: their median with the band of the "
-                             "10 and 90 % quantiles, every head, or the one head chosen at the right"));
+                             "10 and 90 % quantiles, every head, or the one head chosen at the right. With many "
+                             "layers, \"every head\" turns the bins' heat map into layer × head"));
     head_ = new QSpinBox;
     head_->setRange(0, 4096);
     head_->setToolTip(tr("The head of the T×T map and of \"one head\""));
@@ -501,6 +502,8 @@ void MainWindow::refreshPlots() {
 }
 
 void MainWindow::setImpulseMap(bool on) { mapToggle_->setChecked(on); }
+
+void MainWindow::setEveryHead() { headView_->setCurrentIndex(int(PlotSource::Heads::All)); }
 
 void MainWindow::showError(const QString& message) {
     errorBanner_->setText(message);

@@ -48,6 +48,7 @@ public:
     BoardWindow* board();
     std::vector<PlotWidget*> plots() const;
     void setImpulseMap(bool on);
+    void setEveryHead();  // the Heads view "every head": each head's curve, and a layer × head map of many layers
     void exportPlots(const QString& path, int dpi = 200);
     void exportReportTo(const QString& path);
 

@@ -265,6 +265,7 @@ TEST(SvgExport, EveryPrimitiveStaysInsideThePlotsFrame) {
 }
 
 struct BinsProbe : BinsPlot {
+    using BinsPlot::hoverText;
     using BinsPlot::legend;
 };
 
@@ -367,6 +368,40 @@ TEST(ImpulsePlotTest, AReferenceFromAnotherSourceStepIsNamedNotDrawn) {
     const auto legend = plot.legend();
     ASSERT_FALSE(legend.empty());
     EXPECT_EQ(legend.back().text, QStringLiteral("pinned: from s = 2, not drawn"));
+}
+
+TEST(BinsPlotTest, EveryHeadOfADeepModelIsALayerByHeadMapOfItsLongMemoryShare) {
+    auto result = resultWith({{0.5, 0}, {0.95, 0}});
+    result->binEdges = {0.0, 0.5, 0.9, 1.0, INFINITY};  // the last two bins: |λ| ≥ 0.9
+    result->layers[0].heads = 3;
+    result->layers[0].metrics.assign(3, HeadMetrics{});
+    result->layers.resize(BinsPlot::kHeatMapLayers + 2, result->layers[0]);
+    for (size_t l = 0; l < result->layers.size(); ++l) {
+        auto& bins = result->layers[l].binsMean;
+        bins.clear();
+        for (int h = 0; h < 3; ++h) bins.insert(bins.end(), {50.0 - 10 * h, 10.0, 20.0 + 10 * h, 20.0});  // ≥ 0.9: 40 + 10h
+    }
+    PlotSource source;
+    source.current = result;
+    source.heads = PlotSource::Heads::All;
+    BinsProbe plot;
+    plot.setSource(source);
+    EXPECT_EQ(plot.title(), QStringLiteral("|λ| ≥ 0.9 per layer and head"));
+    const auto ticks = plot.categoryTicks();
+    EXPECT_EQ(ticks.back().second, QStringLiteral("2")) << "the heads along x";
+    QImage image(900, 700, QImage::Format_ARGB32);
+    {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(0, 0, 900, 700));
+    }
+    const Frame& frame = plot.lastFrame();
+    for (int h = 0; h < 3; ++h)
+        EXPECT_EQ(image.pixelColor(frame.toPixel(double(h), 2.0).toPoint()), sequentialColour((40.0 + 10 * h) / 100.0).toRgb())
+            << "head " << h;
+    EXPECT_NE(plot.hoverText(frame, frame.toPixel(2.0, 1.0)).indexOf(QStringLiteral("head 2")), -1);
+    source.heads = PlotSource::Heads::Band;
+    plot.setSource(source);
+    EXPECT_EQ(plot.title(), QStringLiteral("|λ| bins per layer")) << "the bins again with the heads' median";
 }
 
 TEST(ImpulsePlotTest, ADeepModelsLegendNamesAFewLayersAndCountsTheRest) {

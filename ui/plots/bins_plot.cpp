@@ -27,6 +27,8 @@ void BinsPlot::setSource(const PlotSource& source) {
     layers_.clear();
     mixers_.clear();
     horizons_.clear();
+    headShares_.clear();
+    mostHeads_ = 0;
     edges_.clear();
     top_ = 10;
     if (source.current) {
@@ -67,6 +69,21 @@ void BinsPlot::setSource(const PlotSource& source) {
             }
         }
     }
+    if (source.current && layers_.size() > kHeatMapLayers && source.heads == PlotSource::Heads::All) {
+        const auto& r = *source.current;
+        const size_t nbins = edges_.size() - 1;
+        for (int l : layers_) {
+            const auto& layer = r.layers[size_t(l)];
+            std::vector<double> shares(size_t(layer.heads), 0.0);
+            for (int64_t h = 0; h < layer.heads; ++h)
+                for (size_t i = 0; i < nbins; ++i)
+                    if (edges_[i] >= 0.9 - 1e-12 && size_t(h) * nbins + i < layer.binsMean.size())
+                        shares[size_t(h)] += layer.binsMean[size_t(h) * nbins + i];
+            mostHeads_ = std::max(mostHeads_, layer.heads);
+            headShares_.push_back(std::move(shares));
+        }
+    }
+    setTitle(byHead() ? tr("|λ| ≥ 0.9 per layer and head") : tr("|λ| bins per layer"));
     top_ = std::min(105.0, top_ * 1.08);
     resetView();
     dataReplaced();
@@ -74,7 +91,7 @@ void BinsPlot::setSource(const PlotSource& source) {
 
 void BinsPlot::dataAxes(Axis& x, Axis& y) const {
     if (heatMap()) {
-        x = {kMixerColumn - 0.5, double(nbins()) + 0.5, false, tr("|λ| bin")};
+        x = {kMixerColumn - 0.5, double(columns()) + 0.5, false, byHead() ? tr("head") : tr("|λ| bin")};
         y = {-0.5, double(layers_.size()) - 0.5, false, tr("layer")};
         return;
     }
@@ -86,7 +103,12 @@ std::vector<std::pair<double, QString>> BinsPlot::categoryTicks() const {
     std::vector<std::pair<double, QString>> ticks;
     if (heatMap()) {
         ticks.emplace_back(kMixerColumn, tr("mixer"));
-        ticks.emplace_back(double(nbins()), tr("horizon"));
+        ticks.emplace_back(double(columns()), tr("horizon"));
+    }
+    if (byHead()) {
+        const auto step = size_t(mostHeads_ + 11) / 12;
+        for (size_t h = 0; h < size_t(mostHeads_); h += step) ticks.emplace_back(double(h), QString::number(h));
+        return ticks;
     }
     for (size_t i = 0; i + 1 < edges_.size(); ++i) ticks.emplace_back(double(i), QString::fromStdString(binLabel(edges_, i, mode_)));
     return ticks;
@@ -116,9 +138,15 @@ void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
     std::vector<std::string> types;
     for (const auto& m : mixers_)
         if (std::find(types.begin(), types.end(), m) == types.end()) types.push_back(m);
-    for (const auto& bar : bars_) {
-        const auto row = size_t(std::find(layers_.begin(), layers_.end(), bar.layer) - layers_.begin());
-        clip::fillRect(painter, cellRect(frame, double(bar.bin), row), sequentialColour(bar.mean / 100.0), frame.rect);
+    if (byHead()) {
+        for (size_t row = 0; row < headShares_.size(); ++row)
+            for (size_t h = 0; h < headShares_[row].size(); ++h)
+                clip::fillRect(painter, cellRect(frame, double(h), row), sequentialColour(headShares_[row][h] / 100.0), frame.rect);
+    } else {
+        for (const auto& bar : bars_) {
+            const auto row = size_t(std::find(layers_.begin(), layers_.end(), bar.layer) - layers_.begin());
+            clip::fillRect(painter, cellRect(frame, double(bar.bin), row), sequentialColour(bar.mean / 100.0), frame.rect);
+        }
     }
     const double lag = std::log1p(double(maxLag_));
     const QFontMetricsF metrics(painter.font());
@@ -132,7 +160,7 @@ void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
         }
         // The horizon: log-scaled up to K_max, brightest beyond it, its value written in when it fits.
         const double fraction = horizons_[row] < 0 ? 1.0 : std::log1p(double(horizons_[row])) / lag;
-        const QRectF horizon = cellRect(frame, double(nbins()), row).adjusted(2, 0.5, -2, -0.5).normalized();
+        const QRectF horizon = cellRect(frame, double(columns()), row).adjusted(2, 0.5, -2, -0.5).normalized();
         const QColor colour = sequentialColour(fraction);
         clip::fillRect(painter, horizon, colour, frame.rect);
         if (horizon.height() >= metrics.height() && frame.rect.contains(horizon)) {
@@ -141,7 +169,7 @@ void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
                              horizons_[row] < 0 ? QStringLiteral("> %1").arg(maxLag_) : QString::number(horizons_[row]));
         }
     }
-    paintColourBar(painter, frame, 0, 100, false, tr("% of eigenvalues"));
+    paintColourBar(painter, frame, 0, 100, false, byHead() ? tr("% of eigenvalues with |λ| ≥ 0.9") : tr("% of eigenvalues"));
 }
 
 void BinsPlot::paintData(QPainter& painter, const Frame& frame) const {
@@ -190,9 +218,14 @@ QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
         const QString layer = tr("layer %1 (%2)").arg(layers_[row]).arg(QString::fromStdString(mixers_[row]));
         const long column = std::lround(x);
         if (column == long(kMixerColumn)) return layer;
-        if (column == long(nbins()))
+        if (column == long(columns()))
             return horizons_[row] < 0 ? tr("%1\nlongest horizon beyond K = %2").arg(layer).arg(maxLag_)
                                       : tr("%1\nlongest horizon %2 steps").arg(layer).arg(horizons_[row]);
+        if (byHead()) {
+            if (column < 0 || size_t(column) >= headShares_[row].size()) return {};
+            return tr("%1, head %2\n|λ| ≥ 0.9: %3 % of eigenvalues")
+                .arg(layer).arg(column).arg(headShares_[row][size_t(column)], 0, 'f', 2);
+        }
         for (const auto& bar : bars_)
             if (bar.layer == layers_[row] && long(bar.bin) == column)
                 return tr("%1, |λ| in %2\n%3: %4 ± %5 %")

@@ -1,7 +1,8 @@
 // The paper's |λ| bins: per layer the percentage of eigenvalues in each bin (mean ± std over the batch), with
 // the reference (init model or pinned result) as outlined bars. Above kHeatMapLayers layers, one picture of the
 // whole model instead: a layer × bin heat map, each row's mixer type named in a strip on the left and the layer's
-// longest memory horizon in a strip on the right.
+// longest memory horizon in a strip on the right. With every head asked for (PlotSource::Heads::All), the map is
+// layer × head instead, each cell the head's share of eigenvalues with |λ| ≥ 0.9 (the memory-keeping bins).
 #pragma once
 
 #include "plots/plot_source.h"
@@ -41,10 +42,12 @@ private:
     };
     QRectF barRect(const Frame& frame, const Bar& bar, double value) const;
     bool heatMap() const { return layers_.size() > kHeatMapLayers; }
+    bool byHead() const { return heatMap() && !headShares_.empty(); }
     void paintHeatMap(QPainter& painter, const Frame& frame) const;
     // The row of layer l and the cell (bin i, or kMixerColumn / the horizon column) in data coordinates.
     QRectF cellRect(const Frame& frame, double column, size_t row) const;
     size_t nbins() const { return edges_.size() - 1; }
+    size_t columns() const { return byHead() ? size_t(mostHeads_) : nbins(); }  // the horizon strip's column
 
     PlotSource source_;
     std::vector<double> edges_;
@@ -53,6 +56,8 @@ private:
     std::vector<int> layers_;
     std::vector<std::string> mixers_;  // per shown layer
     std::vector<int64_t> horizons_;    // per shown layer: the longest over heads, −1 beyond K_max
+    std::vector<std::vector<double>> headShares_;  // per shown layer and head: % with |λ| ≥ 0.9 (layer × head map)
+    int64_t mostHeads_ = 0;
     int64_t maxLag_ = 1;
     double top_ = 100;
 };
