@@ -274,11 +274,12 @@ int main(int argc, char** argv) {
     trainCmd->add_option("--config", trainArgs.config, "the reference code's YAML config for a state dict");
     trainCmd->add_option("--task", t.task, "task:mqar|selective_copy|induction[:key=value,...]")->capture_default_str();
     trainCmd->add_option("--steps", t.steps, "optimizer steps")->capture_default_str();
-    trainCmd->add_option("--lr", t.lr, "peak learning rate (linear warmup, cosine decay)")->capture_default_str();
+    trainCmd->add_option("--lr", t.lr, "peak learning rate (linear warmup, cosine decay); default: the preset's")
+        ->capture_default_str();
     trainCmd->add_option("--batch", t.batch, "batch size")->capture_default_str();
     trainCmd->add_option("--seed", t.seed, "seed of data order, dropout and evaluation batches")->capture_default_str();
-    trainCmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay")->capture_default_str();
-    trainCmd->add_option("--warmup", t.warmup, "warmup steps (default 10% of --steps)");
+    trainCmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay; default: the preset's")->capture_default_str();
+    trainCmd->add_option("--warmup", t.warmup, "warmup steps (default: the preset's, else 10% of --steps)");
     trainCmd->add_option("--clip", t.clip, "gradient norm clip, 0 for none")->capture_default_str();
     trainCmd->add_option("--eval-every", t.evalEvery, "evaluate every N steps")->capture_default_str();
     trainCmd->add_option("--snapshot-every", t.snapshotEvery, "spectrum snapshot every N steps (0: none)")->capture_default_str();
@@ -288,7 +289,18 @@ int main(int argc, char** argv) {
     trainCmd->add_option("--device", t.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
     trainCmd->add_option("--out", t.out, "the run folder")->required();
     trainCmd->add_flag("--resume", t.resume, "continue the run in --out from its last checkpoint");
-    trainCmd->callback([&] { runTrain(trainArgs); });
+    trainCmd->callback([&] {
+        // A preset's training settings (the reference configuration's, for the paper presets) unless flags say otherwise.
+        if (const auto d = presetTraining(trainArgs.model)) {
+            if (trainCmd->get_option("--lr")->count() == 0) t.lr = d->lr;
+            if (trainCmd->get_option("--weight-decay")->count() == 0) t.weightDecay = d->weightDecay;
+            if (trainCmd->get_option("--warmup")->count() == 0) t.warmup = d->warmup;
+            std::cout << "training settings: lr " << t.lr << ", weight decay " << t.weightDecay << ", warmup "
+                      << (t.warmup < 0 ? "10% of the steps" : std::to_string(t.warmup) + " steps") << " (the preset's, from "
+                      << d->source << "; flags override)\n";
+        }
+        runTrain(trainArgs);
+    });
 
     AnalyzeArgs analyzeArgs;
     auto* analyzeCmd = app.add_subcommand("analyze", "Eigenvalue analysis of a model on an input batch");

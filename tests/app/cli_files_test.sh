@@ -32,4 +32,13 @@ if "$cli" info "$work/broken.safetensors" 2> "$work/err.txt"; then fail "info ac
 grep -q "broken.safetensors" "$work/err.txt" || fail "the error does not name the file: $(cat "$work/err.txt")"
 if "$cli" convert "$fixtures/mamba2_hf" "$work/out.bin" 2> "$work/err2.txt"; then fail "convert wrote a non-safetensors file"; fi
 grep -q "out.bin: the native format is a .safetensors file" "$work/err2.txt" || fail "$(cat "$work/err2.txt")"
+# train takes a preset's training settings unless flags override them, and the run folder records what it used.
+"$cli" train --model preset:cpu-paper-mqar-mamba2 --task task:mqar:seq_len=16,kv_pairs=2,vocab=32 --steps 2 --batch 2 \
+  --eval-every 2 --out "$work/run-preset" > "$work/train.txt" || fail "train with the preset's settings failed"
+grep -q "training settings: lr 0.01, weight decay 0.1" "$work/train.txt" || fail "no preset settings: $(cat "$work/train.txt")"
+grep -q '"lr": 0.01' "$work/run-preset/run.json" || fail "run.json does not record lr 0.01"
+"$cli" train --model preset:cpu-paper-mqar-lru --task task:mqar:seq_len=16,kv_pairs=2,vocab=32 --steps 2 --batch 2 \
+  --eval-every 2 --lr 0.003 --out "$work/run-flag" > /dev/null || fail "train with --lr failed"
+grep -q '"lr": 0.003' "$work/run-flag/run.json" || fail "--lr did not override the preset"
+grep -q '"weight_decay": 0.01' "$work/run-flag/run.json" || fail "the LRU preset's weight decay 0.01 was not used"
 echo "cli files: ok"

@@ -1,5 +1,8 @@
 #include "panels/training_panel.h"
 
+#include "eigenscope/presets.h"
+#include "eigenscope/train.h"
+
 #include "plots/training_chart.h"
 #include "session/session.h"
 #include "session/training_run.h"
@@ -38,7 +41,7 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
     batch_->setRange(1, 4096);
     batch_->setValue(32);
     lr_ = new QDoubleSpinBox(group);
-    lr_->setDecimals(5);
+    lr_->setDecimals(7);
     lr_->setRange(1e-5, 1.0);
     lr_->setSingleStep(1e-4);
     lr_->setValue(3e-3);
@@ -101,6 +104,8 @@ TrainingPanel::TrainingPanel(Session* session, QWidget* parent) : QWidget(parent
 
     auto* run = session_->training();
     connect(startButton_, &QPushButton::clicked, this, &TrainingPanel::start);
+    connect(session_, &Session::modelChanged, this, &TrainingPanel::followPreset);
+    followPreset();
     connect(pauseButton_, &QPushButton::clicked, run, &TrainingRun::pause);
     connect(stopButton_, &QPushButton::clicked, run, &TrainingRun::stop);
     connect(timeline_, &QSlider::valueChanged, this, &TrainingPanel::showTimeline);
@@ -128,6 +133,24 @@ void TrainingPanel::setTask(const QString& task) { task_->setText(task); }
 void TrainingPanel::setSteps(int steps) { steps_->setValue(steps); }
 void TrainingPanel::setSnapshotEvery(int steps) { snapshotEvery_->setValue(steps); }
 
+void TrainingPanel::followPreset() {
+    const auto defaults = presetTraining(session_->model().preset.toStdString());
+    if (!defaults) {
+        lr_->setToolTip(tr("Peak learning rate"));
+        weightDecay_ = TrainOptions().weightDecay;
+        warmup_ = -1;
+        return;
+    }
+    lr_->setValue(defaults->lr);
+    weightDecay_ = defaults->weightDecay;
+    warmup_ = int(defaults->warmup);
+    lr_->setToolTip(tr("Peak learning rate; the preset's %1 with weight decay %2 and %3 (%4)")
+                        .arg(defaults->lr)
+                        .arg(defaults->weightDecay)
+                        .arg(defaults->warmup < 0 ? tr("a warmup of 10 % of the steps") : tr("a warmup of %1 steps").arg(defaults->warmup))
+                        .arg(QString::fromStdString(defaults->source)));
+}
+
 void TrainingPanel::start() {
     const auto& model = session_->model();
     TrainingRun::Settings settings;
@@ -135,6 +158,8 @@ void TrainingPanel::start() {
     settings.steps = steps_->value();
     settings.batch = batch_->value();
     settings.lr = lr_->value();
+    settings.weightDecay = weightDecay_;
+    settings.warmup = warmup_;
     settings.snapshotEvery = snapshotEvery_->value();
     status_->setText(session_->training()->resumable() ? tr("resuming…") : tr("starting…"));
     session_->training()->start(model.spec, model.file, model.config, settings);

@@ -38,6 +38,7 @@ private:
     void onStateChanged();
     void rebuild();  // curves and timeline from the run (a new run, an opened folder)
     void showTimeline(int index);
+    void followPreset();  // a preset's training settings when the model is one
 
     Session* session_;
     QLineEdit* task_ = nullptr;
@@ -45,6 +46,8 @@ private:
     QSpinBox* batch_ = nullptr;
     QSpinBox* snapshotEvery_ = nullptr;
     QDoubleSpinBox* lr_ = nullptr;
+    double weightDecay_ = 0.1;
+    int warmup_ = -1;
     QPushButton* startButton_ = nullptr;
     QPushButton* pauseButton_ = nullptr;
     QPushButton* stopButton_ = nullptr;

@@ -68,6 +68,8 @@ void TrainingRun::start(const ModelSpec& spec, const QString& file, const QStrin
     o.steps = settings.steps;
     o.batch = settings.batch;
     o.lr = settings.lr;
+    o.weightDecay = settings.weightDecay;
+    o.warmup = settings.warmup;
     o.evalEvery = std::max(1, settings.snapshotEvery);
     o.snapshotEvery = settings.snapshotEvery;
     o.out = folder_.toStdString();

@@ -28,6 +28,8 @@ public:
         int steps = 1000;
         int batch = 32;
         double lr = 3e-3;
+        double weightDecay = 0.1;
+        int warmup = -1;  // −1: 10 % of the steps
         int snapshotEvery = 100;
         QString runsFolder;  // where new runs are created; empty: the application's data folder
     };

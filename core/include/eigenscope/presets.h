@@ -3,18 +3,32 @@
 
 #include "eigenscope/model_spec.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace eigenscope {
 
+// The training settings a preset carries (its "training" object): the reference configuration's optimizer and
+// schedule for the paper presets, settings that learn for the others. `eigenscope-cli train` and the GUI use them
+// unless told otherwise.
+struct TrainingDefaults {
+    double lr = 1e-3;
+    double weightDecay = 0.1;
+    int64_t warmup = -1;  // linear warmup steps; −1: 10 % of the run
+    std::string source;   // where the values come from, e.g. "configs/iclr2026/mqar/mqar-mamba2.yaml"
+};
+
 struct PresetInfo {
     std::string name;
     std::string description;
+    std::optional<TrainingDefaults> training;
 };
 
 std::vector<PresetInfo> listPresets();
 ModelSpec presetSpec(const std::string& name);
+// The training defaults of MODEL when it is "preset:NAME" (or NAME) of a preset that has them.
+std::optional<TrainingDefaults> presetTraining(const std::string& model);
 
 // MODEL = "preset:NAME" or a path to a JSON model spec.
 ModelSpec loadModelSpec(const std::string& model);

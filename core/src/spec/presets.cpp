@@ -11,7 +11,21 @@ namespace eigenscope {
 namespace {
 
 nlohmann::json presetJson(const EmbeddedPreset& preset) {
-    return nlohmann::json::parse(preset.json);
+    auto j = nlohmann::json::parse(preset.json);
+    j.erase("training");  // not part of the model spec
+    return j;
+}
+
+std::optional<TrainingDefaults> trainingOf(const EmbeddedPreset& preset) {
+    const auto j = nlohmann::json::parse(preset.json);
+    if (!j.contains("training")) return std::nullopt;
+    const auto& t = j["training"];
+    TrainingDefaults d;
+    d.lr = t.at("lr").get<double>();
+    d.weightDecay = t.at("weight_decay").get<double>();
+    d.warmup = t.value("warmup", int64_t(-1));
+    d.source = t.value("source", std::string());
+    return d;
 }
 
 }  // namespace
@@ -20,7 +34,7 @@ std::vector<PresetInfo> listPresets() {
     std::vector<PresetInfo> out;
     for (const EmbeddedPreset& preset : embeddedPresets()) {
         const auto j = presetJson(preset);
-        out.push_back({preset.name, j.value("description", std::string())});
+        out.push_back({preset.name, j.value("description", std::string()), trainingOf(preset)});
     }
     return out;
 }
@@ -36,6 +50,13 @@ ModelSpec presetSpec(const std::string& name) {
         known += (known.empty() ? "" : ", ") + std::string(preset.name);
     }
     throw Error("preset:" + name + ": no such preset (known: " + known + ")");
+}
+
+std::optional<TrainingDefaults> presetTraining(const std::string& model) {
+    const std::string name = model.rfind("preset:", 0) == 0 ? model.substr(7) : model;
+    for (const EmbeddedPreset& preset : embeddedPresets())
+        if (preset.name == name) return trainingOf(preset);
+    return std::nullopt;
 }
 
 ModelSpec loadModelSpec(const std::string& model) {

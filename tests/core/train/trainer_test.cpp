@@ -67,6 +67,43 @@ TEST(Trainer, TinyMqarReachesItsTarget) {
     fs::remove_all(o.out);
 }
 
+TEST(Trainer, PaperPresetsCarryTheReferenceTrainingSettings) {
+    // paper-models.md §7.2: lr / weight decay per config; the attention configs' "warmup:" key is never read.
+    const std::map<std::string, std::tuple<double, double, int64_t>> reference = {
+        {"softmax", {4.6416e-4, 0.1, 0}}, {"linear", {1e-2, 0.1, 0}},     {"norm", {1e-3, 0.1, 0}},
+        {"mamba2", {1e-2, 0.1, -1}},      {"s4", {4.6416e-4, 0.1, -1}},   {"lru", {4.6416e-4, 0.01, -1}}};
+    for (const auto& [kind, values] : reference)
+        for (const std::string prefix : {"preset:paper-mqar-", "preset:cpu-paper-mqar-"}) {
+            const auto d = presetTraining(prefix + kind);
+            ASSERT_TRUE(d.has_value()) << prefix << kind;
+            EXPECT_DOUBLE_EQ(d->lr, std::get<0>(values)) << kind;
+            EXPECT_DOUBLE_EQ(d->weightDecay, std::get<1>(values)) << kind;
+            EXPECT_EQ(d->warmup, std::get<2>(values)) << kind;
+            EXPECT_NE(d->source.find("configs/iclr2026/mqar/"), std::string::npos) << kind;
+        }
+    EXPECT_FALSE(presetTraining("preset:s6").has_value());
+    EXPECT_FALSE(presetTraining("model.json").has_value());
+}
+
+// The check as a new user runs it: the Mamba-2 preset with its own settings learns small MQAR.
+TEST(Trainer, TheMamba2PresetWithItsSettingsLearnsSmallMqar) {
+    Model model = Model::open("preset:cpu-paper-mqar-mamba2");
+    const auto d = presetTraining("preset:cpu-paper-mqar-mamba2");
+    ASSERT_TRUE(d.has_value());
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=64,kv_pairs=4,vocab=64";
+    o.steps = 1500;
+    o.lr = d->lr;
+    o.weightDecay = d->weightDecay;
+    o.warmup = d->warmup;
+    o.targetAccuracy = 0.9;
+    o.out = runDir("mamba2-preset");
+    const auto s = train(model, o);
+    EXPECT_TRUE(s.reachedTarget) << "accuracy " << s.accuracy << " after " << s.steps << " steps";
+    EXPECT_GE(s.accuracy, 0.9);
+    fs::remove_all(o.out);
+}
+
 TEST(Trainer, AKilledRunResumesToTheSameResult) {
     TrainOptions o;
     o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=16";
