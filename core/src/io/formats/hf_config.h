@@ -2,6 +2,8 @@
 // wrong type is an error naming the key, and an option eigenscope does not implement is refused by name.
 #pragma once
 
+#include "eigenscope/model_spec.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -14,5 +16,12 @@ int64_t integer(const nlohmann::json& config, const std::string& key, int64_t fa
 double number(const nlohmann::json& config, const std::string& key, double fallback, const std::string& origin);
 bool flag(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& origin);
 [[noreturn]] void refuse(const std::string& origin, const std::string& what);
+
+// The pre-norm RMSNorm decoder the fla and Llama families share: token embedding of hidden_size × vocab_size,
+// RMSNorm with ε from `epsKey`, a final norm, an LM head without bias, seq_len from max_position_embeddings; no
+// blocks yet. `layers` gets num_hidden_layers. The embedding's shape must be the config's.
+ModelSpec rmsDecoderSpec(const nlohmann::json& config, const std::string& name, const std::string& epsKey,
+                         int64_t defaultWidth, int64_t defaultLayers, int64_t embeddingRows, int64_t embeddingColumns,
+                         int64_t& layers, const std::string& origin);
 
 }  // namespace eigenscope::io::hf

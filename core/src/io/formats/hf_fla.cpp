@@ -141,25 +141,9 @@ ImportedModel importFla(const json& c, NamedTensors tensors, const std::string& 
         out.warnings.push_back("mlp.gate_proj.weight holds gate and up fused (fla before 2025-02): split in two");
     }
 
+    int64_t layers = 0;
+    out.spec = hf::rmsDecoderSpec(c, type, "norm_eps", 2048, 24, embedding.size(0), embedding.size(1), layers, origin);
     ModelSpec& spec = out.spec;
-    spec.name = type;
-    spec.style = "standard";
-    spec.encoder = "tokens";
-    spec.dModel = integer(c, "hidden_size", 2048, origin);
-    spec.vocabSize = integer(c, "vocab_size", 32000, origin);
-    spec.norm = "rms";
-    spec.normEps = number(c, "norm_eps", 1e-6, origin);
-    spec.normPosition = "pre";
-    spec.finalNorm = true;
-    spec.head = "lm";
-    spec.headBias = false;
-    spec.seqLen = integer(c, "max_position_embeddings", 2048, origin);
-    const int64_t layers = integer(c, "num_hidden_layers", 24, origin);
-    if (layers <= 0 || layers > 4096) throw Error(origin + ": num_hidden_layers " + std::to_string(layers) + " is absurd");
-    if (embedding.size(0) != spec.vocabSize || embedding.size(1) != spec.dModel)
-        throw Error(origin + ": config.json gives a vocabulary of " + std::to_string(spec.vocabSize) + " and width " +
-                    std::to_string(spec.dModel) + ", the embedding is " + std::to_string(embedding.size(0)) + " × " +
-                    std::to_string(embedding.size(1)));
     BlockSpec block;
     if (deltaRule) {
         block.mixer.type = type == "delta_net" ? "deltanet" : "gated_deltanet";

@@ -94,25 +94,9 @@ ImportedModel importLlamaFamily(const json& c, NamedTensors tensors, const std::
     }
     if (!embedding.defined() || embedding.dim() != 2) throw Error(origin + ": no model.embed_tokens.weight matrix");
 
+    int64_t layers = 0;
+    out.spec = hf::rmsDecoderSpec(c, type, "rms_norm_eps", 4096, 32, embedding.size(0), embedding.size(1), layers, origin);
     ModelSpec& spec = out.spec;
-    spec.name = type;
-    spec.style = "standard";
-    spec.encoder = "tokens";
-    spec.dModel = integer(c, "hidden_size", 4096, origin);
-    spec.vocabSize = integer(c, "vocab_size", 32000, origin);
-    spec.norm = "rms";
-    spec.normEps = number(c, "rms_norm_eps", 1e-6, origin);
-    spec.normPosition = "pre";
-    spec.finalNorm = true;
-    spec.head = "lm";
-    spec.headBias = false;
-    spec.seqLen = integer(c, "max_position_embeddings", 2048, origin);
-    const int64_t layers = integer(c, "num_hidden_layers", 32, origin);
-    if (layers <= 0 || layers > 4096) throw Error(origin + ": num_hidden_layers " + std::to_string(layers) + " is absurd");
-    if (embedding.size(0) != spec.vocabSize || embedding.size(1) != spec.dModel)
-        throw Error(origin + ": config.json gives a vocabulary of " + std::to_string(spec.vocabSize) + " and width " +
-                    std::to_string(spec.dModel) + ", the embedding is " + std::to_string(embedding.size(0)) + " × " +
-                    std::to_string(embedding.size(1)));
     const int64_t heads = integer(c, "num_attention_heads", 32, origin);
     if (heads <= 0 || heads > 1024) throw Error(origin + ": num_attention_heads " + std::to_string(heads) + " is absurd");
     const int64_t headDim = integer(c, "head_dim", spec.dModel / heads, origin);
