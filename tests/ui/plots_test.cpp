@@ -344,8 +344,28 @@ TEST(HeadAggregation, MedianAndQuantileBandOverHeads) {
 }
 
 struct ImpulseProbe : ImpulsePlot {
+    using ImpulsePlot::hoverText;
     using ImpulsePlot::legend;
 };
+
+TEST(ImpulsePlotTest, AlongACurveTheHoverNamesTheTokenOfTheStep) {
+    auto result = resultWith({{0.5, 0}, {0.5, 0}, {0.5, 0}, {0.5, 0}});
+    result->maxLag = 3;
+    result->impulseSources = {1};
+    result->layers[0].impulse = {1.0, 0.5, 0.25, 0.125};
+    result->tokens = {"the", " key", " a", "?"};
+    PlotSource source;
+    source.current = result;
+    ImpulseProbe plot;
+    plot.setSource(source);
+    QImage image(640, 460, QImage::Format_ARGB32);
+    {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(0, 0, 640, 460));
+    }
+    const QString text = plot.hoverText(plot.lastFrame(), plot.lastFrame().toPixel(1.0, 0.5));
+    EXPECT_NE(text.indexOf(QStringLiteral("t = 2 \u201c a\u201d, from s = 1 \u201c key\u201d")), -1) << text.toStdString();
+}
 
 TEST(ImpulsePlotTest, AReferenceFromAnotherSourceStepIsNamedNotDrawn) {
     const auto withImpulse = [](int64_t s) {

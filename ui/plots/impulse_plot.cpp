@@ -121,7 +121,15 @@ std::vector<LegendEntry> ImpulsePlot::legend() const {
 }
 
 QString ImpulsePlot::hoverText(const Frame& frame, QPointF pixel) const {
-    if (!mapMode_) return CurvePlot::hoverText(frame, pixel);
+    if (!mapMode_) {
+        // Along a curve, lag k is step s + k of the input: its token, for a text input.
+        const QString text = CurvePlot::hoverText(frame, pixel);
+        const auto* current = source_.current.get();
+        if (text.isEmpty() || !current || current->tokens.empty() || current->impulseSources.empty()) return text;
+        const int64_t s = current->impulseSources.front(), t = s + int64_t(std::lround(frame.toDataX(pixel.x())));
+        const QString token = tokenAt(current, t);
+        return token.isEmpty() ? text : text + tr("\nt = %1%2, from s = %3%4").arg(t).arg(token).arg(s).arg(tokenAt(current, s));
+    }
     const auto s = int64_t(frame.toDataX(pixel.x())), t = int64_t(frame.toDataY(pixel.y()));
     if (s < 0 || t < 0 || s >= mapSize_ || t >= mapSize_) return {};
     if (s > t) return tr("t = %1 < s = %2: not causal").arg(t).arg(s);
