@@ -280,6 +280,8 @@ int main(int argc, char** argv) {
     trainCmd->add_option("--seed", t.seed, "seed of data order, dropout and evaluation batches")->capture_default_str();
     trainCmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay; default: the preset's")->capture_default_str();
     trainCmd->add_option("--warmup", t.warmup, "warmup steps (default: the preset's, else 10% of --steps)");
+    trainCmd->add_option("--ssm-lr", t.ssmLr,
+                         "rate of the preset's SSM variables (Adam, no weight decay; default: the preset's, 0: none)");
     trainCmd->add_option("--clip", t.clip, "gradient norm clip, 0 for none")->capture_default_str();
     trainCmd->add_option("--eval-every", t.evalEvery, "evaluate every N steps")->capture_default_str();
     trainCmd->add_option("--snapshot-every", t.snapshotEvery, "spectrum snapshot every N steps (0: none)")->capture_default_str();
@@ -295,9 +297,12 @@ int main(int argc, char** argv) {
             if (trainCmd->get_option("--lr")->count() == 0) t.lr = d->lr;
             if (trainCmd->get_option("--weight-decay")->count() == 0) t.weightDecay = d->weightDecay;
             if (trainCmd->get_option("--warmup")->count() == 0) t.warmup = d->warmup;
+            if (trainCmd->get_option("--ssm-lr")->count() == 0) t.ssmLr = d->ssmLr;
+            t.ssmVars = d->ssmVars;
             std::cout << "training settings: lr " << t.lr << ", weight decay " << t.weightDecay << ", warmup "
-                      << (t.warmup < 0 ? "10% of the steps" : std::to_string(t.warmup) + " steps") << " (the preset's, from "
-                      << d->source << "; flags override)\n";
+                      << (t.warmup < 0 ? "10% of the steps" : std::to_string(t.warmup) + " steps");
+            if (t.ssmLr > 0) std::cout << ", SSM variables at " << t.ssmLr << " without weight decay";
+            std::cout << " (the preset's, from " << d->source << "; flags override)\n";
         }
         runTrain(trainArgs);
     });

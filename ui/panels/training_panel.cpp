@@ -139,8 +139,12 @@ void TrainingPanel::followPreset() {
         lr_->setToolTip(tr("Peak learning rate"));
         weightDecay_ = TrainOptions().weightDecay;
         warmup_ = -1;
+        ssmLr_ = 0;
+        ssmVars_.clear();
         return;
     }
+    ssmLr_ = defaults->ssmLr;
+    ssmVars_ = defaults->ssmVars;
     lr_->setValue(defaults->lr);
     weightDecay_ = defaults->weightDecay;
     warmup_ = int(defaults->warmup);
@@ -160,6 +164,8 @@ void TrainingPanel::start() {
     settings.lr = lr_->value();
     settings.weightDecay = weightDecay_;
     settings.warmup = warmup_;
+    settings.ssmLr = ssmLr_;
+    settings.ssmVars = ssmVars_;
     settings.snapshotEvery = snapshotEvery_->value();
     status_->setText(session_->training()->resumable() ? tr("resuming…") : tr("starting…"));
     session_->training()->start(model.spec, model.file, model.config, settings);

@@ -5,6 +5,9 @@
 
 #include <QWidget>
 
+#include <string>
+#include <vector>
+
 class QLabel;
 class QLineEdit;
 class QDoubleSpinBox;
@@ -48,6 +51,8 @@ private:
     QDoubleSpinBox* lr_ = nullptr;
     double weightDecay_ = 0.1;
     int warmup_ = -1;
+    double ssmLr_ = 0;
+    std::vector<std::string> ssmVars_;
     QPushButton* startButton_ = nullptr;
     QPushButton* pauseButton_ = nullptr;
     QPushButton* stopButton_ = nullptr;

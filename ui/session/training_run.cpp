@@ -70,6 +70,8 @@ void TrainingRun::start(const ModelSpec& spec, const QString& file, const QStrin
     o.lr = settings.lr;
     o.weightDecay = settings.weightDecay;
     o.warmup = settings.warmup;
+    o.ssmLr = settings.ssmLr;
+    o.ssmVars = settings.ssmVars;
     o.evalEvery = std::max(1, settings.snapshotEvery);
     o.snapshotEvery = settings.snapshotEvery;
     o.out = folder_.toStdString();

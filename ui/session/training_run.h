@@ -30,6 +30,8 @@ public:
         double lr = 3e-3;
         double weightDecay = 0.1;
         int warmup = -1;  // −1: 10 % of the steps
+        double ssmLr = 0;  // the preset's rate for its SSM variables (Adam, no weight decay); 0: none
+        std::vector<std::string> ssmVars;
         int snapshotEvery = 100;
         QString runsFolder;  // where new runs are created; empty: the application's data folder
     };

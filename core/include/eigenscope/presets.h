@@ -16,6 +16,8 @@ struct TrainingDefaults {
     double lr = 1e-3;
     double weightDecay = 0.1;
     int64_t warmup = -1;  // linear warmup steps; −1: 10 % of the run
+    double ssmLr = 0;     // the reference's separate rate for the parameters named in ssmVars (Adam, no decay)
+    std::vector<std::string> ssmVars;
     std::string source;   // where the values come from, e.g. "configs/iclr2026/mqar/mqar-mamba2.yaml"
 };
 

@@ -23,6 +23,10 @@ struct TrainOptions {
     int64_t batch = 64;
     double lr = 1e-3;
     double weightDecay = 0.1;
+    // The reference's SSM variables (optax multi_transform by leaf name): parameters whose own name is one of
+    // ssmVars train with Adam at ssmLr and no weight decay, on the same schedule; ssmLr 0: no such group.
+    double ssmLr = 0;
+    std::vector<std::string> ssmVars;
     int64_t warmup = -1;          // linear warmup steps; −1: 10 % of steps
     double minLrRatio = 0.01;     // the cosine decays to lr · minLrRatio
     double clip = 1.0;            // gradient norm clip; 0: none

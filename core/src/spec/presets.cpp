@@ -24,6 +24,8 @@ std::optional<TrainingDefaults> trainingOf(const EmbeddedPreset& preset) {
     d.lr = t.at("lr").get<double>();
     d.weightDecay = t.at("weight_decay").get<double>();
     d.warmup = t.value("warmup", int64_t(-1));
+    d.ssmLr = t.value("ssm_lr", 0.0);
+    d.ssmVars = t.value("ssm_lr_vars", std::vector<std::string>{});
     d.source = t.value("source", std::string());
     return d;
 }

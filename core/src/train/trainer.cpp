@@ -48,6 +48,7 @@ void checkOptions(const TrainOptions& o) {
     if (o.batch < 1 || o.batch > (1 << 20)) throw Error("train: --batch must be in [1, 2^20]");
     if (!(o.lr > 0) || !std::isfinite(o.lr)) throw Error("train: --lr must be positive");
     if (o.weightDecay < 0) throw Error("train: weight decay must not be negative");
+    if (o.ssmLr < 0 || !std::isfinite(o.ssmLr)) throw Error("train: --ssm-lr must not be negative");
     if (o.minLrRatio < 0 || o.minLrRatio > 1) throw Error("train: the learning-rate floor ratio must be in [0, 1]");
     if (o.clip < 0) throw Error("train: the gradient clip must not be negative");
     if (o.evalEvery < 0 || o.snapshotEvery < 0 || o.checkpointEvery < 0) throw Error("train: intervals must not be negative");
@@ -108,6 +109,31 @@ void truncateMetrics(const fs::path& path, int64_t step) {
     io::writeFileAtomically(path.string(), kept);
 }
 
+// One AdamW group of every parameter, or two: the SSM variables (by their own name, the part after the last dot) at
+// ssmLr without weight decay, the rest at lr. Returns the groups' peak rates beside them.
+std::vector<torch::optim::OptimizerParamGroup> parameterGroups(SequenceModel& module, const TrainOptions& o,
+                                                               std::vector<double>& peakRates) {
+    std::vector<torch::Tensor> ssm, rest;
+    for (const auto& item : module->named_parameters()) {
+        const std::string& name = item.key();
+        const std::string leaf = name.substr(name.rfind('.') + 1);
+        const bool isSsm = o.ssmLr > 0 && std::find(o.ssmVars.begin(), o.ssmVars.end(), leaf) != o.ssmVars.end();
+        (isSsm ? ssm : rest).push_back(item.value());
+    }
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    peakRates.clear();
+    if (!rest.empty()) {
+        groups.emplace_back(rest, std::make_unique<torch::optim::AdamWOptions>(
+                                      torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay)));
+        peakRates.push_back(o.lr);
+    }
+    if (!ssm.empty()) {
+        groups.emplace_back(ssm, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.ssmLr).weight_decay(0)));
+        peakRates.push_back(o.ssmLr);
+    }
+    return groups;
+}
+
 }  // namespace
 
 TrainSummary train(Model& model, const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress,
@@ -145,7 +171,9 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
 
     std::vector<tasks::TaskBatch> evalSet;
     for (int64_t i = 0; i < o.evalBatches; ++i) evalSet.push_back(task.sample(o.batch, streamSeed(o.seed ^ kEvalStream, uint64_t(i))));
-    torch::optim::AdamW optimizer(module->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
+    std::vector<double> peakRates;
+    torch::optim::AdamW optimizer(parameterGroups(module, o, peakRates),
+                                  torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
     auto generator = at::detail::getDefaultCPUGenerator();
 
     int64_t start = 0;
@@ -176,6 +204,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
                                             {"task", o.task},
                                             {"hyperparameters",
                                              {{"steps", o.steps}, {"batch", o.batch}, {"lr", o.lr}, {"weight_decay", o.weightDecay},
+                                              {"ssm_lr", o.ssmLr}, {"ssm_lr_vars", o.ssmVars},
                                               {"warmup", o.warmup < 0 ? o.steps / 10 : o.warmup}, {"min_lr_ratio", o.minLrRatio},
                                               {"clip", o.clip}, {"dropout", spec.dropout}, {"eval_every", o.evalEvery},
                                               {"eval_batches", o.evalBatches}, {"snapshot_every", o.snapshotEvery},
@@ -224,7 +253,8 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
     for (; step < o.steps; ++step) {
         if (cancel && cancel->load()) break;
         const double lr = learningRate(o, step);
-        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        for (size_t g = 0; g < optimizer.param_groups().size(); ++g)  // every group on the same schedule
+            static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options()).lr(lr / o.lr * peakRates[g]);
         const auto batch = task.sample(o.batch, streamSeed(o.seed, uint64_t(step)));
         module->train();
         const auto logits = module->forward(batch.inputs.to(device));
@@ -284,6 +314,8 @@ RunFolder readRunFolder(const std::string& path) {
         o.batch = h.at("batch").get<int64_t>();
         o.lr = h.at("lr").get<double>();
         o.weightDecay = h.at("weight_decay").get<double>();
+        o.ssmLr = h.value("ssm_lr", 0.0);
+        o.ssmVars = h.value("ssm_lr_vars", std::vector<std::string>{});
         o.warmup = h.at("warmup").get<int64_t>();
         o.minLrRatio = h.at("min_lr_ratio").get<double>();
         o.clip = h.at("clip").get<double>();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -81,8 +82,51 @@ TEST(Trainer, PaperPresetsCarryTheReferenceTrainingSettings) {
             EXPECT_EQ(d->warmup, std::get<2>(values)) << kind;
             EXPECT_NE(d->source.find("configs/iclr2026/mqar/"), std::string::npos) << kind;
         }
+    const std::vector<std::string> ssmVars = {"Lambda_re", "Lambda_im", "P", "B", "log_step"};
+    for (const char* preset : {"preset:paper-mqar-s4", "preset:cpu-paper-mqar-lru"}) {
+        EXPECT_DOUBLE_EQ(presetTraining(preset)->ssmLr, 1e-3) << preset;
+        EXPECT_EQ(presetTraining(preset)->ssmVars, ssmVars) << preset << ": the reference's list, also for the LRU";
+    }
+    EXPECT_DOUBLE_EQ(presetTraining("preset:paper-mqar-mamba2")->ssmLr, 0.0);
     EXPECT_FALSE(presetTraining("preset:s6").has_value());
     EXPECT_FALSE(presetTraining("model.json").has_value());
+}
+
+// One step of Adam moves each parameter by about its group's rate: the S4 variables by ssm_lr, the rest by lr.
+TEST(Trainer, SsmVariablesTrainAtTheirOwnRate) {
+    Model model = Model::open("preset:cpu-paper-mqar-s4");
+    std::map<std::string, torch::Tensor> before;
+    for (const auto& p : model.impl->module->named_parameters()) before[p.key()] = p.value().detach().clone();
+    TrainOptions o;
+    o.task = "task:mqar:seq_len=16,kv_pairs=2,vocab=32";
+    o.steps = 1;
+    o.batch = 4;
+    o.warmup = 0;
+    o.lr = 1e-9;
+    o.weightDecay = 0;
+    o.ssmLr = 1e-2;
+    o.ssmVars = {"Lambda_re", "Lambda_im", "P", "B", "log_step"};
+    o.evalEvery = 1;
+    o.out = runDir("ssm-groups");
+    train(model, o);
+    int ssm = 0, rest = 0;
+    for (const auto& p : model.impl->module->named_parameters()) {
+        const std::string leaf = p.key().substr(p.key().rfind('.') + 1);
+        const double moved = (p.value().detach() - before[p.key()]).abs().max().item<double>();
+        if (std::find(o.ssmVars.begin(), o.ssmVars.end(), leaf) != o.ssmVars.end()) {
+            EXPECT_GT(moved, 1e-3) << p.key();
+            ++ssm;
+        } else {
+            EXPECT_LT(moved, 1e-6) << p.key();
+            ++rest;
+        }
+    }
+    EXPECT_EQ(ssm, 2 * 5) << "five SSM variables in each of two layers";
+    EXPECT_GT(rest, 0);
+    const auto folder = readRunFolder(o.out);
+    EXPECT_DOUBLE_EQ(folder.options.ssmLr, 1e-2) << "run.json records the group";
+    EXPECT_EQ(folder.options.ssmVars, o.ssmVars);
+    fs::remove_all(o.out);
 }
 
 // The check as a new user runs it: the Mamba-2 preset with its own settings learns small MQAR.
