@@ -82,12 +82,12 @@ std::string GqaAttentionImpl::describe() const {
     return text + ")";
 }
 
-torch::Tensor GqaAttentionImpl::rotate(const torch::Tensor& x) {
-    if (ropeTheta_ <= 0) return x;
-    const int64_t T = x.size(2), half = headDim_ / 2;
-    // inv_freq and the angles in float32 whatever x is, as transformers computes them; float64 x gets float64.
-    const auto real = x.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-    const auto opts = torch::TensorOptions().dtype(real).device(x.device());
+void GqaAttentionImpl::rotate(torch::Tensor& q, torch::Tensor& k) {
+    if (ropeTheta_ <= 0) return;
+    const int64_t T = q.size(2), half = headDim_ / 2;
+    // inv_freq and the angles in float32 whatever q is, as transformers computes them; float64 q gets float64.
+    const auto real = q.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    const auto opts = torch::TensorOptions().dtype(real).device(q.device());
     auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, headDim_, 2, opts) / double(headDim_));
     if (llama3Factor_ > 0) {
         // Llama-3.1 (transformers _compute_llama3_parameters): wavelengths beyond original/low divided by the
@@ -99,10 +99,13 @@ torch::Tensor GqaAttentionImpl::rotate(const torch::Tensor& x) {
                                torch::where(wavelength < llama3Positions_ / llama3High_, invFreq, mixed));
     }
     const auto angles = torch::outer(torch::arange(T, opts), invFreq);  // (T, half)
-    const auto cos = torch::cat({angles.cos(), angles.cos()}, -1).to(x.scalar_type());
-    const auto sin = torch::cat({angles.sin(), angles.sin()}, -1).to(x.scalar_type());
-    const auto rotatedHalf = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-    return x * cos + rotatedHalf * sin;
+    const auto cos = torch::cat({angles.cos(), angles.cos()}, -1).to(q.scalar_type());
+    const auto sin = torch::cat({angles.sin(), angles.sin()}, -1).to(q.scalar_type());
+    const auto rotated = [&](const torch::Tensor& y) {
+        return y * cos + torch::cat({-y.narrow(-1, half, half), y.narrow(-1, 0, half)}, -1) * sin;
+    };
+    q = rotated(q);
+    k = rotated(k);
 }
 
 HeadStreams GqaAttentionImpl::project(const torch::Tensor& u) {
@@ -113,8 +116,8 @@ HeadStreams GqaAttentionImpl::project(const torch::Tensor& u) {
         q = rmsNorm(q, qNormWeight, normEps_);
         k = rmsNorm(k, kNormWeight, normEps_);
     }
-    q = rotate(q) * (1.0 / std::sqrt(double(headDim_)));
-    k = rotate(k);
+    rotate(q, k);
+    q = q * (1.0 / std::sqrt(double(headDim_)));
     if (kvHeads_ != heads_) {
         const int64_t group = heads_ / kvHeads_;
         k = k.repeat_interleave(group, 1);
@@ -132,27 +135,8 @@ torch::Tensor GqaAttentionImpl::run(const torch::Tensor& u, dsf::TransitionTrace
 
 dsf::Realization GqaAttentionImpl::realize(const torch::Tensor& u) {
     const auto s = project(u);
-    const int64_t batch = u.size(0), T = u.size(1);
-    const auto ctype = complexTypeOf(u.scalar_type());
-    const auto scores = torch::matmul(s.q, s.k.transpose(-1, -2)).masked_fill(hiddenKeys(T, window_, u.device()), -INFINITY);
-    const auto logEta = scores.logsumexp(-1);  // (B, H, T)
-
-    // State h_t[j] = v_j / η_t for every key j ≤ t: Λ_t = η_{t-1}/η_t, B_t = e_t ⊗ I / η_t, C_t[j] = exp(s_tj),
-    // which is 0 for the keys outside the window.
-    auto ratio = torch::zeros_like(logEta);
-    ratio.narrow(2, 1, T - 1).copy_((logEta.narrow(2, 0, T - 1) - logEta.narrow(2, 1, T - 1)).exp());
-    const int64_t n = T * headDim_;
-    dsf::Realization r;
-    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    const auto keySlots = kronInputMatrix(torch::eye(T, u.options()).unsqueeze(0).unsqueeze(0), headDim_);
-    r.B = (keySlots * (-logEta).exp().permute({0, 2, 1}).unsqueeze(-1).unsqueeze(-1)).to(ctype);
-    r.C = kronOutputMatrix(scores.exp(), headDim_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, headDim_, headDim_}, u.options().dtype(ctype));
-    r.readout = [this, batch, T](const torch::Tensor& y) {
-        return o_proj->forward(y.reshape({batch, T, heads_ * headDim_}));
-    };
-    return r;
+    return softmaxRealization(s.q, s.k, s.v, window_,
+                              [this](const torch::Tensor& heads) { return o_proj->forward(mergeHeads(heads)); });
 }
 
 dsf::TransitionTrace GqaAttentionImpl::paperTrace(const torch::Tensor& x) {
@@ -163,14 +147,8 @@ dsf::TransitionTrace GqaAttentionImpl::paperTrace(const torch::Tensor& x) {
 }
 
 torch::Tensor GqaAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
-    // Φ(t, s) = (exp(s_ts)/η_t)·I: the attention weight, 0 once s has left the window.
     const auto s = project(u);
-    const int64_t T = u.size(1);
-    const auto index = sourceIndex(sources, T, u.device());
-    const auto logEta = streamingLogNormalizer(s.q, s.k, 256, window_);
-    auto weights = (torch::matmul(s.q, s.k.index_select(2, index).transpose(-1, -2)) - logEta.unsqueeze(-1)).exp();
-    if (window_ > 0) weights = weights.masked_fill(hiddenKeys(T, window_, u.device()).index_select(1, index), 0.0);
-    return scalarTransferNorms(weights, index, headDim_);
+    return softmaxTransferNorms(s.q, s.k, sources, headDim_, window_);
 }
 
 }  // namespace eigenscope::mixers

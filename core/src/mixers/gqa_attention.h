@@ -30,7 +30,7 @@ protected:
 
 private:
     HeadStreams project(const torch::Tensor& u);  // q scaled, rotated; k rotated; k and v repeated to every query head
-    torch::Tensor rotate(const torch::Tensor& x);  // (B, H, T, D), positions 0..T−1
+    void rotate(torch::Tensor& q, torch::Tensor& k);  // (B, H, T, D) each, positions 0..T−1, one cos/sin table
 
     int64_t dModel_, heads_, kvHeads_, headDim_, window_;
     double ropeTheta_, llama3Factor_, llama3Low_, llama3High_, llama3Positions_, normEps_;

@@ -15,27 +15,32 @@ torch::Tensor SoftmaxAttentionImpl::run(const torch::Tensor& u, dsf::TransitionT
 }
 
 dsf::Realization SoftmaxAttentionImpl::realize(const torch::Tensor& u) {
-    auto s = project(u);
-    const int64_t batch = u.size(0), T = u.size(1);
-    const auto ctype = complexTypeOf(u.scalar_type());
-    const auto q = s.q * (1.0 / std::sqrt(double(headDim_)));
-    const auto future = torch::ones({T, T}, u.options().dtype(torch::kBool)).triu(1);
-    const auto scores = torch::matmul(q, s.k.transpose(-1, -2)).masked_fill(future, -INFINITY);  // (B,H,T,T)
-    const auto logEta = scores.logsumexp(-1);                                                      // (B,H,T)
+    const auto s = project(u);
+    return softmaxRealization(s.q * (1.0 / std::sqrt(double(headDim_))), s.k, s.v, 0,
+                              [this](const torch::Tensor& heads) { return output(heads); });
+}
 
-    // State h_t[j] = v_j / η_t for the keys j ≤ t: Λ_t = η_{t-1}/η_t, B_t = e_t ⊗ I / η_t, C_t[j] = exp(s_tj).
+dsf::Realization softmaxRealization(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t window,
+                                    std::function<torch::Tensor(const torch::Tensor&)> readout) {
+    const int64_t batch = q.size(0), heads = q.size(1), T = q.size(2), vDim = v.size(3);
+    const auto ctype = complexTypeOf(q.scalar_type());
+    const auto scores = torch::matmul(q, k.transpose(-1, -2)).masked_fill(hiddenKeys(T, window, q.device()), -INFINITY);
+    const auto logEta = scores.logsumexp(-1);  // (B, H, T)
+
+    // State h_t[j] = v_j / η_t for the keys j ≤ t: Λ_t = η_{t-1}/η_t, B_t = e_t ⊗ I / η_t, C_t[j] = exp(s_tj),
+    // which is 0 for a key outside the window.
     auto ratio = torch::zeros_like(logEta);
     ratio.narrow(2, 1, T - 1).copy_((logEta.narrow(2, 0, T - 1) - logEta.narrow(2, 1, T - 1)).exp());
-    const int64_t n = T * vDim_;
+    const int64_t n = T * vDim;
     dsf::Realization r;
-    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads_, n}).to(ctype);
-    r.input = s.v.permute({0, 2, 1, 3}).to(ctype);
-    const auto keySlots = kronInputMatrix(torch::eye(T, u.options()).unsqueeze(0).unsqueeze(0), vDim_);
+    r.lambda = ratio.permute({0, 2, 1}).unsqueeze(-1).expand({batch, T, heads, n}).to(ctype);
+    r.input = v.permute({0, 2, 1, 3}).to(ctype);
+    const auto keySlots = kronInputMatrix(torch::eye(T, q.options()).unsqueeze(0).unsqueeze(0), vDim);
     r.B = (keySlots * (-logEta).exp().permute({0, 2, 1}).unsqueeze(-1).unsqueeze(-1)).to(ctype);
-    r.C = kronOutputMatrix(scores.exp(), vDim_).to(ctype);
-    r.D = torch::zeros({1, 1, 1, vDim_, vDim_}, u.options().dtype(ctype));
-    r.readout = [this, batch, T](const torch::Tensor& y) {
-        return out_proj->forward(y.reshape({batch, T, heads_ * vDim_}));
+    r.C = kronOutputMatrix(scores.exp(), vDim).to(ctype);
+    r.D = torch::zeros({1, 1, 1, vDim, vDim}, q.options().dtype(ctype));
+    r.readout = [readout, batch, heads, T, vDim](const torch::Tensor& y) {  // (B, T, H·v_dim) → heads (B, H, T, v_dim)
+        return readout(y.reshape({batch, T, heads, vDim}).permute({0, 2, 1, 3}));
     };
     return r;
 }
@@ -64,23 +69,35 @@ dsf::TransitionTrace zeroMaskedTrace(const torch::Tensor& q, const torch::Tensor
 }
 
 torch::Tensor SoftmaxAttentionImpl::transferNorms(const torch::Tensor& u, const std::vector<int64_t>& sources) {
-    // Φ(t, s) = (exp(q_t·k_s/√d)/η_t)·I: the attention weight.
-    auto s = project(u);
-    const auto q = s.q * (1.0 / std::sqrt(double(headDim_)));
-    const auto index = sourceIndex(sources, u.size(1), u.device());
-    const auto logEta = streamingLogNormalizer(q, s.k);
-    const auto weights = (torch::matmul(q, s.k.index_select(2, index).transpose(-1, -2)) - logEta.unsqueeze(-1)).exp();
-    return scalarTransferNorms(weights, index, vDim_);
+    const auto s = project(u);
+    return softmaxTransferNorms(s.q * (1.0 / std::sqrt(double(headDim_))), s.k, sources, vDim_, 0);
+}
+
+torch::Tensor softmaxTransferNorms(const torch::Tensor& q, const torch::Tensor& k, const std::vector<int64_t>& sources,
+                                   int64_t vDim, int64_t window) {
+    // Φ(t, s) = (exp(q_t·k_s)/η_t)·I: the attention weight, 0 once s has left the window.
+    const int64_t T = q.size(2);
+    const auto index = sourceIndex(sources, T, q.device());
+    const auto logEta = streamingLogNormalizer(q, k, 256, window);
+    auto weights = (torch::matmul(q, k.index_select(2, index).transpose(-1, -2)) - logEta.unsqueeze(-1)).exp();
+    if (window > 0) weights = weights.masked_fill(hiddenKeys(T, window, q.device()).index_select(1, index), 0.0);
+    return scalarTransferNorms(weights, index, vDim);
 }
 
 torch::Tensor streamingLogNormalizer(const torch::Tensor& q, const torch::Tensor& k, int64_t block, int64_t window) {
     return streamingSoftmax(q, k, torch::Tensor(), block, true, window).logNormalizer;
 }
 
+namespace {
+
+// True where a lag t − j hides key j from query t: the future, and with a window the lags ≥ window.
+torch::Tensor hiddenLag(const torch::Tensor& lag, int64_t window) { return window > 0 ? (lag < 0) | (lag >= window) : lag < 0; }
+
+}  // namespace
+
 torch::Tensor hiddenKeys(int64_t T, int64_t window, const torch::Device& device) {
     const auto position = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(device));
-    const auto lag = position.unsqueeze(1) - position.unsqueeze(0);  // t − j
-    return window > 0 ? (lag < 0) | (lag >= window) : lag < 0;
+    return hiddenLag(position.unsqueeze(1) - position.unsqueeze(0), window);
 }
 
 StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t block,
@@ -111,7 +128,7 @@ StreamedSoftmax streamingSoftmax(const torch::Tensor& q, const torch::Tensor& k,
         const auto rows = q.narrow(2, start, rowCount);
         auto scores = torch::matmul(rows, k.narrow(2, start, len).transpose(-1, -2));  // (B, H, rowCount, len)
         const auto lag = positions.narrow(0, start, rowCount).unsqueeze(1) - positions.narrow(0, start, len).unsqueeze(0);
-        scores = scores.masked_fill(window > 0 ? (lag < 0) | (lag >= window) : lag < 0, -INFINITY);
+        scores = scores.masked_fill(hiddenLag(lag, window), -INFINITY);
         auto maxSlice = runningMax.narrow(2, start, rowCount);
         auto sumSlice = runningSum.narrow(2, start, rowCount);
         const auto newMax = torch::maximum(maxSlice, std::get<0>(scores.max(-1)));

@@ -4,6 +4,8 @@
 
 #include "mixers/attention_base.h"
 
+#include <functional>
+
 namespace eigenscope::mixers {
 
 class SoftmaxAttentionImpl : public MhaBaseImpl {
@@ -41,6 +43,14 @@ torch::Tensor hiddenKeys(int64_t T, int64_t window, const torch::Device& device)
 // ratio of consecutive row sums. Keys outside a window are left out, as in the forward pass.
 dsf::TransitionTrace zeroMaskedTrace(const torch::Tensor& q, const torch::Tensor& k, int64_t multiplicity,
                                      int64_t window = 0);
+
+// The realization of causal softmax attention from scaled q, k (B, H, T, D) and v (B, H, T, Dv), keys outside a
+// window excluded: Λ_t = η_{t-1}/η_t on one state slot per key. `readout` maps heads (B, H, T, Dv) to the output.
+dsf::Realization softmaxRealization(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t window,
+                                    std::function<torch::Tensor(const torch::Tensor&)> readout);
+// ‖Φ(t, s)‖ = attention weight · √v_dim per head, (B, H, S, T), from scaled q and k.
+torch::Tensor softmaxTransferNorms(const torch::Tensor& q, const torch::Tensor& k, const std::vector<int64_t>& sources,
+                                   int64_t vDim, int64_t window);
 
 // Trace of a normalizer-ratio transition: λ_t = exp(logNorm_{t-1} − logNorm_t), t ≥ 1, from (B, H, T).
 dsf::TransitionTrace ratioTrace(const torch::Tensor& logNormalizer, int64_t multiplicity);
