@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <functional>
-#include <numeric>
 #include <cstdio>
+#include <numeric>
 
 namespace eigenscope {
 
@@ -61,8 +60,7 @@ std::vector<double> binPercentages(const LayerSpectrum& layer, const std::vector
     // Each mode counts as often as its multiplicity (the one case where they differ is the delta rule).
     std::vector<double> scale(size_t(K), 100.0 / double(T * K));
     const auto& multiplicity = layer.multiplicity;
-    if (int64_t(multiplicity.size()) == K &&
-        std::adjacent_find(multiplicity.begin(), multiplicity.end(), std::not_equal_to<>()) != multiplicity.end()) {
+    if (spectra::multiplicitiesDiffer(multiplicity, K)) {
         const double total = double(std::accumulate(multiplicity.begin(), multiplicity.end(), int64_t(0)));
         for (int64_t k = 0; k < K; ++k) scale[size_t(k)] = 100.0 * double(multiplicity[size_t(k)]) / (double(T) * total);
     }

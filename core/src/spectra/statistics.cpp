@@ -165,9 +165,7 @@ void batchMoments(const std::vector<double>& values, int64_t B, int64_t H, int64
 
 // (B, T, H, K) → each mode repeated in proportion to its multiplicity, where the multiplicities differ.
 torch::Tensor repeatByMultiplicity(const torch::Tensor& values, const std::vector<int64_t>& multiplicity) {
-    if (int64_t(multiplicity.size()) != values.size(3) ||
-        std::adjacent_find(multiplicity.begin(), multiplicity.end(), std::not_equal_to<>()) == multiplicity.end())
-        return values;
+    if (!multiplicitiesDiffer(multiplicity, values.size(3))) return values;
     int64_t divisor = 0;
     for (int64_t m : multiplicity) divisor = std::gcd(divisor, m);
     std::vector<int64_t> counts;
@@ -176,6 +174,11 @@ torch::Tensor repeatByMultiplicity(const torch::Tensor& values, const std::vecto
 }
 
 }  // namespace
+
+bool multiplicitiesDiffer(const std::vector<int64_t>& multiplicity, int64_t modes) {
+    return int64_t(multiplicity.size()) == modes &&
+           std::adjacent_find(multiplicity.begin(), multiplicity.end(), std::not_equal_to<>()) != multiplicity.end();
+}
 
 LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrace& trace, const AnalysisOptions& o,
                         int64_t maxLag, const std::vector<int64_t>& gaps) {

@@ -35,4 +35,8 @@ LayerSpectrum summarizeTrace(const std::string& mixer, const dsf::TransitionTrac
 std::vector<std::complex<double>> toVector(const torch::Tensor& eig);
 std::vector<double> toDoubles(const torch::Tensor& t);
 
+// True when a trace's K modes have multiplicities of their own that are not all equal (the delta rule): its bins
+// and head metrics then count each mode as often as its multiplicity.
+bool multiplicitiesDiffer(const std::vector<int64_t>& multiplicity, int64_t modes);
+
 }  // namespace eigenscope::spectra
