@@ -178,6 +178,11 @@ void printSummary(const AnalysisResult& r, const AnalysisResult* init) {
     std::cout << "model " << r.model << ", input " << r.input << " (B=" << r.batch << ", T=" << r.seqLen << "), mode "
               << r.mode << ", " << std::fixed << std::setprecision(1) << r.elapsedMs << " ms\n";
     if (!r.inputNote.empty()) std::cout << "text " << r.inputNote << "\n";
+    if (!r.mixerlessLayers.empty()) {
+        std::cout << "without a sequence mixer (no spectrum): layer";
+        for (int64_t l : r.mixerlessLayers) std::cout << " " << l;
+        std::cout << "\n";
+    }
     std::cout << "|λ| bins (% of eigenvalues, batch mean):";
     for (size_t i = 0; i + 1 < r.binEdges.size(); ++i) std::cout << "  " << binLabel(r.binEdges, i, r.mode);
     std::cout << "\n";

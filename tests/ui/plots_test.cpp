@@ -279,6 +279,7 @@ TEST(BinsPlotTest, ManyLayersBecomeAHeatMapWithMixerAndHorizonStrips) {
         layer.mixer = l % 2 ? "other" : "test";
         layer.metrics = {HeadMetrics{}};
         layer.metrics[0].horizon = int64_t(l);
+        layer.index = int64_t(l);
         result->layers.push_back(layer);
     }
     result->layers[0].metrics = {HeadMetrics{}};
@@ -313,6 +314,49 @@ TEST(BinsPlotTest, ManyLayersBecomeAHeatMapWithMixerAndHorizonStrips) {
     for (const QPointF& p : svgPoints(svgOf(plot), QRectF(0, 0, 640, 460)))
         outside += !zoomed.contains(p) && p.x() < plot.lastFrame().rect.right() + 9;
     EXPECT_EQ(outside, 0) << "heat map cells outside the zoomed frame";
+}
+
+// A hybrid's layers without a sequence mixer are grey rows in model order; layers are named by the model's numbers,
+// also when one is shown alone.
+TEST(BinsPlotTest, AHybridsLayersWithoutAMixerAreMarkedRowsInModelOrder) {
+    auto result = resultWith({{0.5, 0}, {0.95, 0}});
+    result->maxLag = 8;
+    result->layers[0].metrics = {HeadMetrics{}};
+    for (int64_t number = 2; number <= 12; number += 2) {
+        auto layer = result->layers[0];
+        layer.index = number;
+        layer.bins = {10.0 * double(number / 2), 0.0, 100.0 - 10.0 * double(number / 2)};
+        layer.binsMean = layer.bins;
+        result->layers.push_back(layer);
+    }
+    result->mixerlessLayers = {1, 3, 5, 7, 9, 11};
+    PlotSource source;
+    source.current = result;
+    BinsProbe plot;
+    plot.setSource(source);
+    const auto ticks = plot.yCategoryTicks();
+    ASSERT_EQ(ticks.size(), 13u);
+    for (size_t row = 0; row < 13; ++row) EXPECT_EQ(ticks[row].second, QString::number(row));
+    QImage image(900, 700, QImage::Format_ARGB32);
+    {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(0, 0, 900, 700));
+    }
+    const Frame& frame = plot.lastFrame();
+    EXPECT_EQ(image.pixelColor(frame.toPixel(0.0, 4.0).toPoint()), sequentialColour(0.2).toRgb()) << "layer 4's first bin";
+    EXPECT_NE(image.pixelColor(frame.toPixel(0.0, 3.0).toPoint()), image.pixelColor(frame.toPixel(0.0, 4.0).toPoint()));
+    EXPECT_EQ(image.pixelColor(frame.toPixel(0.0, 3.0).toPoint()), image.pixelColor(frame.toPixel(2.0, 5.0).toPoint()))
+        << "one grey for every layer without a mixer";
+    EXPECT_NE(plot.hoverText(frame, frame.toPixel(1.0, 3.0)).indexOf(QStringLiteral("layer 3: no sequence mixer")), -1);
+    EXPECT_NE(plot.hoverText(frame, frame.toPixel(1.0, 4.0)).indexOf(QStringLiteral("layer 4 (test)")), -1)
+        << plot.hoverText(frame, frame.toPixel(1.0, 4.0)).toStdString();
+
+    source.layer = 6;  // the model's layer 6, the result's fourth
+    plot.setSource(source);
+    const auto legend = plot.legend();
+    ASSERT_EQ(legend.size(), 1u);
+    EXPECT_EQ(legend[0].text, QStringLiteral("layer 6 (current)"));
+    EXPECT_EQ(plot.pointCount(), 3);
 }
 
 // Many heads read as a median with the band of their 10 and 90 % quantiles, every head, or one.
@@ -431,6 +475,7 @@ TEST(ImpulsePlotTest, ADeepModelsLegendNamesAFewLayersAndCountsTheRest) {
     result->layers[0].heads = 2;
     result->layers[0].impulse = {1.0, 0.5, 0.25, 0.125, 1.0, 0.4, 0.2, 0.1};
     result->layers.resize(24, result->layers[0]);
+    for (size_t l = 0; l < 24; ++l) result->layers[l].index = int64_t(l);
     PlotSource source;
     source.current = result;
     ImpulseProbe plot;

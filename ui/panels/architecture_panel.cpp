@@ -161,6 +161,10 @@ void ArchitecturePanel::buildLayerGroup() {
         mixerType_->addItem(QString::fromStdString(m.key));
         mixerType_->setItemData(mixerType_->count() - 1, QString::fromStdString(m.summary), Qt::ToolTipRole);
     }
+    mixerType_->addItem(QString::fromLatin1(kNoMixer));
+    mixerType_->setItemData(mixerType_->count() - 1,
+                            tr("no sequence mixer: the layer is its channel mixer alone (Nemotron-H's MLP layers)"),
+                            Qt::ToolTipRole);
     mixerType_->setToolTip(tr("The selected layer's sequence mixer (eigenscope-cli mixers lists them)"));
     form->addRow(tr("mixer"), mixerType_);
     channelMixer_ = comboOf(blockFieldSchema(), "channel_mixer", group);

@@ -60,8 +60,8 @@ void MetricsPanel::setResult(const std::shared_ptr<const AnalysisResult>& result
         const auto& layer = result->layers[l];
         for (size_t h = 0; h < layer.metrics.size(); ++h, ++row) {
             const auto& m = layer.metrics[h];
-            setItem(row, 0, numberItem(double(l), 0));
-            setItem(row, 1, numberItem(double(h), 0));
+            setItem(row, 0, numberItem(double(layer.index), 0));
+            setItem(row, 1, numberItem(double(headNumber(layer, int64_t(h))), 0));
             setItem(row, 2, new QTableWidgetItem(QString::fromStdString(layer.mixer)));
             setItem(row, 3, numberItem(m.spectralRadius, 5));
             setItem(row, 4, numberItem(m.meanAbs, 5));

@@ -25,9 +25,7 @@ void BinsPlot::setSource(const PlotSource& source) {
     source_ = source;
     bars_.clear();
     layers_.clear();
-    mixers_.clear();
-    horizons_.clear();
-    headShares_.clear();
+    rows_.clear();
     mostHeads_ = 0;
     edges_.clear();
     top_ = 10;
@@ -37,14 +35,26 @@ void BinsPlot::setSource(const PlotSource& source) {
         mode_ = r.mode;
         const size_t nbins = edges_.size() - 1;
         maxLag_ = std::max<int64_t>(r.maxLag, 1);
+        const bool byHeads = source.heads == PlotSource::Heads::All;
         for (size_t l = 0; l < r.layers.size(); ++l)
             if (source.showsLayer(l)) {
                 layers_.push_back(int(l));
-                mixers_.push_back(r.layers[l].mixer);
-                int64_t longest = 0;
-                for (const auto& m : r.layers[l].metrics) longest = (longest < 0 || m.horizon < 0) ? -1 : std::max(longest, m.horizon);
-                horizons_.push_back(longest);
+                const auto& layer = r.layers[l];
+                Row row{int(l), layer.index, layer.mixer, 0, {}};
+                for (const auto& m : layer.metrics) row.horizon = (row.horizon < 0 || m.horizon < 0) ? -1 : std::max(row.horizon, m.horizon);
+                if (byHeads) {
+                    row.headShares.assign(size_t(layer.heads), 0.0);
+                    for (int64_t h = 0; h < layer.heads; ++h)
+                        for (size_t i = 0; i < nbins; ++i)
+                            if (edges_[i] >= 0.9 - 1e-12 && size_t(h) * nbins + i < layer.binsMean.size())
+                                row.headShares[size_t(h)] += layer.binsMean[size_t(h) * nbins + i];
+                    mostHeads_ = std::max(mostHeads_, layer.heads);
+                }
+                rows_.push_back(std::move(row));
             }
+        if (source.layer < 0)
+            for (int64_t number : r.mixerlessLayers) rows_.push_back(Row{-1, number, kNoMixer, 0, {}});
+        std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) { return a.number < b.number; });
         const bool withReference = source.referenceMatches();
         const double groupWidth = 0.8, width = groupWidth / double(std::max<size_t>(layers_.size(), 1));
         for (size_t j = 0; j < layers_.size(); ++j) {
@@ -69,20 +79,6 @@ void BinsPlot::setSource(const PlotSource& source) {
             }
         }
     }
-    if (source.current && layers_.size() > kHeatMapLayers && source.heads == PlotSource::Heads::All) {
-        const auto& r = *source.current;
-        const size_t nbins = edges_.size() - 1;
-        for (int l : layers_) {
-            const auto& layer = r.layers[size_t(l)];
-            std::vector<double> shares(size_t(layer.heads), 0.0);
-            for (int64_t h = 0; h < layer.heads; ++h)
-                for (size_t i = 0; i < nbins; ++i)
-                    if (edges_[i] >= 0.9 - 1e-12 && size_t(h) * nbins + i < layer.binsMean.size())
-                        shares[size_t(h)] += layer.binsMean[size_t(h) * nbins + i];
-            mostHeads_ = std::max(mostHeads_, layer.heads);
-            headShares_.push_back(std::move(shares));
-        }
-    }
     setTitle(byHead() ? tr("|λ| ≥ 0.9 per layer and head") : tr("|λ| bins per layer"));
     top_ = std::min(105.0, top_ * 1.08);
     resetView();
@@ -92,7 +88,7 @@ void BinsPlot::setSource(const PlotSource& source) {
 void BinsPlot::dataAxes(Axis& x, Axis& y) const {
     if (heatMap()) {
         x = {kMixerColumn - 0.5, double(columns()) + 0.5, false, byHead() ? tr("head") : tr("|λ| bin")};
-        y = {-0.5, double(layers_.size()) - 0.5, false, tr("layer")};
+        y = {-0.5, double(rows_.size()) - 0.5, false, tr("layer")};
         return;
     }
     x = {-0.5, double(std::max<size_t>(edges_.size(), 2)) - 1.5, false, tr("|λ| bin")};
@@ -123,8 +119,8 @@ QRectF BinsPlot::barRect(const Frame& frame, const Bar& bar, double value) const
 std::vector<std::pair<double, QString>> BinsPlot::yCategoryTicks() const {
     std::vector<std::pair<double, QString>> ticks;
     if (!heatMap()) return ticks;
-    const size_t step = (layers_.size() + 15) / 16;
-    for (size_t row = 0; row < layers_.size(); row += step) ticks.emplace_back(double(row), QString::number(layers_[row]));
+    const size_t step = (rows_.size() + 15) / 16;
+    for (size_t row = 0; row < rows_.size(); row += step) ticks.emplace_back(double(row), QString::number(rows_[row].number));
     return ticks;
 }
 
@@ -136,38 +132,47 @@ QRectF BinsPlot::cellRect(const Frame& frame, double column, size_t row) const {
 
 void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
     std::vector<std::string> types;
-    for (const auto& m : mixers_)
-        if (std::find(types.begin(), types.end(), m) == types.end()) types.push_back(m);
+    for (const auto& row : rows_)
+        if (row.position >= 0 && std::find(types.begin(), types.end(), row.mixer) == types.end()) types.push_back(row.mixer);
+    const auto rowOf = [&](int position) {
+        return size_t(std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) { return r.position == position; }) - rows_.begin());
+    };
     if (byHead()) {
-        for (size_t row = 0; row < headShares_.size(); ++row)
-            for (size_t h = 0; h < headShares_[row].size(); ++h)
-                clip::fillRect(painter, cellRect(frame, double(h), row), sequentialColour(headShares_[row][h] / 100.0), frame.rect);
+        for (size_t row = 0; row < rows_.size(); ++row)
+            for (size_t h = 0; h < rows_[row].headShares.size(); ++h)
+                clip::fillRect(painter, cellRect(frame, double(h), row), sequentialColour(rows_[row].headShares[h] / 100.0), frame.rect);
     } else {
-        for (const auto& bar : bars_) {
-            const auto row = size_t(std::find(layers_.begin(), layers_.end(), bar.layer) - layers_.begin());
-            clip::fillRect(painter, cellRect(frame, double(bar.bin), row), sequentialColour(bar.mean / 100.0), frame.rect);
-        }
+        for (const auto& bar : bars_)
+            clip::fillRect(painter, cellRect(frame, double(bar.bin), rowOf(bar.layer)), sequentialColour(bar.mean / 100.0),
+                           frame.rect);
     }
     const double lag = std::log1p(double(maxLag_));
     const QFontMetricsF metrics(painter.font());
-    for (size_t row = 0; row < layers_.size(); ++row) {
+    const QColor none = palette().color(QPalette::Mid);
+    const auto label = [&](const QRectF& cell, const QString& text, const QColor& pen) {
+        if (cell.height() < metrics.height() || !frame.rect.contains(cell)) return;
+        painter.setPen(pen);
+        painter.drawText(cell, Qt::AlignCenter, metrics.elidedText(text, Qt::ElideRight, cell.width() - 4));
+    };
+    for (size_t row = 0; row < rows_.size(); ++row) {
+        const Row& r = rows_[row];
         const QRectF mixer = cellRect(frame, kMixerColumn, row).adjusted(2, 0.5, -2, -0.5).normalized();
-        clip::fillRect(painter, mixer, categoricalColour(mixerIndex(types, mixers_[row])).lighter(150), frame.rect);
-        if (mixer.height() >= metrics.height() && frame.rect.contains(mixer)) {
-            painter.setPen(Qt::black);
-            painter.drawText(mixer, Qt::AlignCenter,
-                             metrics.elidedText(QString::fromStdString(mixers_[row]), Qt::ElideRight, mixer.width() - 4));
+        if (r.position < 0) {
+            // No sequence mixer: no spectrum, a grey band across the row.
+            const QRectF band = cellRect(frame, 0, row).united(cellRect(frame, double(columns()), row)).adjusted(2, 0.5, -2, -0.5);
+            clip::fillRect(painter, band.normalized(), none.lighter(115), frame.rect);
+            label(mixer, tr("no mixer"), Qt::black);
+            continue;
         }
+        clip::fillRect(painter, mixer, categoricalColour(mixerIndex(types, r.mixer)).lighter(150), frame.rect);
+        label(mixer, QString::fromStdString(r.mixer), Qt::black);
         // The horizon: log-scaled up to K_max, brightest beyond it, its value written in when it fits.
-        const double fraction = horizons_[row] < 0 ? 1.0 : std::log1p(double(horizons_[row])) / lag;
+        const double fraction = r.horizon < 0 ? 1.0 : std::log1p(double(r.horizon)) / lag;
         const QRectF horizon = cellRect(frame, double(columns()), row).adjusted(2, 0.5, -2, -0.5).normalized();
         const QColor colour = sequentialColour(fraction);
         clip::fillRect(painter, horizon, colour, frame.rect);
-        if (horizon.height() >= metrics.height() && frame.rect.contains(horizon)) {
-            painter.setPen(colour.lightness() > 128 ? Qt::black : Qt::white);
-            painter.drawText(horizon, Qt::AlignCenter,
-                             horizons_[row] < 0 ? QStringLiteral("> %1").arg(maxLag_) : QString::number(horizons_[row]));
-        }
+        label(horizon, r.horizon < 0 ? QStringLiteral("> %1").arg(maxLag_) : QString::number(r.horizon),
+              colour.lightness() > 128 ? Qt::black : Qt::white);
     }
     paintColourBar(painter, frame, 0, 100, false, byHead() ? tr("% of eigenvalues with |λ| ≥ 0.9") : tr("% of eigenvalues"));
 }
@@ -204,7 +209,8 @@ std::vector<LegendEntry> BinsPlot::legend() const {
     if (heatMap()) {
         return entries;  // the strips name the mixers; a legend would cover cells
     }
-    for (int l : layers_) entries.push_back({tr("layer %1 (%2)").arg(l).arg(source_.currentLabel), categoricalColour(l)});
+    for (int l : layers_)
+        entries.push_back({tr("layer %1 (%2)").arg(source_.layerNumber(size_t(l))).arg(source_.currentLabel), categoricalColour(l)});
     if (!bars_.empty() && !std::isnan(bars_.front().referenceMean))
         entries.push_back({source_.referenceLabel + tr(" (outline)"), foreground(), true});
     return entries;
@@ -214,20 +220,22 @@ QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
     if (heatMap()) {
         const double x = frame.toDataX(pixel.x()), y = frame.toDataY(pixel.y());
         const auto row = size_t(std::lround(y));
-        if (y < -0.5 || row >= layers_.size()) return {};
-        const QString layer = tr("layer %1 (%2)").arg(layers_[row]).arg(QString::fromStdString(mixers_[row]));
+        if (y < -0.5 || row >= rows_.size()) return {};
+        const Row& r = rows_[row];
+        if (r.position < 0) return tr("layer %1: no sequence mixer, so no spectrum").arg(r.number);
+        const QString layer = tr("layer %1 (%2)").arg(r.number).arg(QString::fromStdString(r.mixer));
         const long column = std::lround(x);
         if (column == long(kMixerColumn)) return layer;
         if (column == long(columns()))
-            return horizons_[row] < 0 ? tr("%1\nlongest horizon beyond K = %2").arg(layer).arg(maxLag_)
-                                      : tr("%1\nlongest horizon %2 steps").arg(layer).arg(horizons_[row]);
+            return r.horizon < 0 ? tr("%1\nlongest horizon beyond K = %2").arg(layer).arg(maxLag_)
+                                 : tr("%1\nlongest horizon %2 steps").arg(layer).arg(r.horizon);
         if (byHead()) {
-            if (column < 0 || size_t(column) >= headShares_[row].size()) return {};
+            if (column < 0 || size_t(column) >= r.headShares.size()) return {};
             return tr("%1, head %2\n|λ| ≥ 0.9: %3 % of eigenvalues")
-                .arg(layer).arg(column).arg(headShares_[row][size_t(column)], 0, 'f', 2);
+                .arg(layer).arg(column).arg(r.headShares[size_t(column)], 0, 'f', 2);
         }
         for (const auto& bar : bars_)
-            if (bar.layer == layers_[row] && long(bar.bin) == column)
+            if (bar.layer == r.position && long(bar.bin) == column)
                 return tr("%1, |λ| in %2\n%3: %4 ± %5 %")
                     .arg(layer, QString::fromStdString(binLabel(edges_, bar.bin, mode_)), source_.currentLabel)
                     .arg(bar.mean, 0, 'f', 2).arg(bar.std, 0, 'f', 2);
@@ -237,7 +245,7 @@ QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
         const QRectF column = barRect(frame, bar, top_);
         if (pixel.x() < column.left() || pixel.x() > column.right()) continue;
         QString text = tr("layer %1, |λ| in %2\n%3: %4 ± %5 %")
-                           .arg(bar.layer).arg(QString::fromStdString(binLabel(edges_, bar.bin, mode_))).arg(source_.currentLabel)
+                           .arg(source_.layerNumber(size_t(bar.layer))).arg(QString::fromStdString(binLabel(edges_, bar.bin, mode_))).arg(source_.currentLabel)
                            .arg(bar.mean, 0, 'f', 2).arg(bar.std, 0, 'f', 2);
         if (!std::isnan(bar.referenceMean))
             text += tr("\n%1: %2 ± %3 %").arg(source_.referenceLabel).arg(bar.referenceMean, 0, 'f', 2).arg(bar.referenceStd, 0, 'f', 2);

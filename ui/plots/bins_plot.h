@@ -1,7 +1,8 @@
 // The paper's |λ| bins: per layer the percentage of eigenvalues in each bin (mean ± std over the batch), with
 // the reference (init model or pinned result) as outlined bars. Above kHeatMapLayers layers, one picture of the
 // whole model instead: a layer × bin heat map, each row's mixer type named in a strip on the left and the layer's
-// longest memory horizon in a strip on the right. With every head asked for (PlotSource::Heads::All), the map is
+// longest memory horizon in a strip on the right; layers without a sequence mixer are grey rows marked "no mixer".
+// With every head asked for (PlotSource::Heads::All), the map is
 // layer × head instead, each cell the head's share of eigenvalues with |λ| ≥ 0.9 (the memory-keeping bins).
 #pragma once
 
@@ -41,8 +42,8 @@ private:
         double referenceMean = std::numeric_limits<double>::quiet_NaN(), referenceStd = 0;
     };
     QRectF barRect(const Frame& frame, const Bar& bar, double value) const;
-    bool heatMap() const { return layers_.size() > kHeatMapLayers; }
-    bool byHead() const { return heatMap() && !headShares_.empty(); }
+    bool heatMap() const { return rows_.size() > kHeatMapLayers; }
+    bool byHead() const { return heatMap() && mostHeads_ > 0; }
     void paintHeatMap(QPainter& painter, const Frame& frame) const;
     // The row of layer l and the cell (bin i, or kMixerColumn / the horizon column) in data coordinates.
     QRectF cellRect(const Frame& frame, double column, size_t row) const;
@@ -53,10 +54,16 @@ private:
     std::vector<double> edges_;
     std::string mode_;  // paper mode's bins are closed intervals
     std::vector<Bar> bars_;
-    std::vector<int> layers_;
-    std::vector<std::string> mixers_;  // per shown layer
-    std::vector<int64_t> horizons_;    // per shown layer: the longest over heads, −1 beyond K_max
-    std::vector<std::vector<double>> headShares_;  // per shown layer and head: % with |λ| ≥ 0.9 (layer × head map)
+    std::vector<int> layers_;  // the shown layers' places in the result
+    // The heat map's rows bottom-up in model order: the shown layers and the layers without a mixer among them.
+    struct Row {
+        int position = -1;  // in the result; −1 for a layer without a mixer
+        int64_t number = 0;  // the model's layer number
+        std::string mixer;
+        int64_t horizon = 0;  // the longest over heads, −1 beyond K_max
+        std::vector<double> headShares;  // per head: % with |λ| ≥ 0.9 (layer × head map)
+    };
+    std::vector<Row> rows_;
     int64_t mostHeads_ = 0;
     int64_t maxLag_ = 1;
     double top_ = 100;

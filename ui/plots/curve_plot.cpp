@@ -31,19 +31,19 @@ std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const 
     if (compact) entries.push_back({QObject::tr("median of each layer's heads, 10–90 % band"), Qt::transparent});
     for (size_t l = 0; l < result.layers.size(); ++l) {
         if (!source.showsLayer(l)) continue;
-        const int64_t H = result.layers[l].heads;
+        const int64_t H = result.layers[l].heads, number = source.layerNumber(l);
         if (compact) {
-            entries.push_back({QObject::tr("layer %1").arg(l), curveColour(l, 0, H, false)});
+            entries.push_back({QObject::tr("layer %1").arg(number), curveColour(l, 0, H, false)});
         } else if (source.heads == PlotSource::Heads::Band && H > 1) {
-            entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(l).arg(H), curveColour(l, 0, H, false)});
+            entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(number).arg(H), curveColour(l, 0, H, false)});
         } else if (source.heads == PlotSource::Heads::One) {
-            entries.push_back({QObject::tr("layer %1, head %2").arg(l).arg(std::min<int64_t>(source.head, H - 1)),
+            entries.push_back({QObject::tr("layer %1, head %2").arg(number).arg(std::min<int64_t>(source.head, H - 1)),
                                curveColour(l, 0, H, false)});
         } else if (single) {
             for (int64_t h = 0; h < std::min<int64_t>(H, 10); ++h)
                 entries.push_back({QObject::tr("head %1").arg(h), curveColour(l, h, H, true)});
         } else {
-            entries.push_back({H > 1 ? QObject::tr("layer %1 (heads light→)").arg(l) : QObject::tr("layer %1").arg(l),
+            entries.push_back({H > 1 ? QObject::tr("layer %1 (heads light→)").arg(number) : QObject::tr("layer %1").arg(number),
                                curveColour(l, 0, H, false)});
         }
     }
@@ -67,7 +67,7 @@ std::vector<CurvePlot::Curve> CurvePlot::layerCurves(const PlotSource& source, s
     std::vector<Curve> out;
     const auto single = [&](int64_t h) {
         Curve c;
-        c.name = tr("%1: layer %2, head %3").arg(label).arg(layer).arg(h);
+        c.name = tr("%1: layer %2, head %3").arg(label).arg(source.layerNumber(layer)).arg(h);
         c.colour = curveColour(layer, h, heads, source.layer >= 0 && source.heads == PlotSource::Heads::All);
         c.dashed = reference;
         c.head = int(h);
@@ -82,7 +82,7 @@ std::vector<CurvePlot::Curve> CurvePlot::layerCurves(const PlotSource& source, s
     } else {
         // Per lag, the heads' median and 10 and 90 % quantiles (linear interpolation) over their finite values.
         Curve c;
-        c.name = tr("%1: layer %2, median of %3 heads").arg(label).arg(layer).arg(heads);
+        c.name = tr("%1: layer %2, median of %3 heads").arg(label).arg(source.layerNumber(layer)).arg(heads);
         c.colour = curveColour(layer, 0, heads, false);
         c.dashed = reference;
         std::vector<double> values;

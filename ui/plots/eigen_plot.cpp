@@ -170,7 +170,8 @@ std::vector<LegendEntry> EigenPlot::legend() const {
         for (const auto& p : points_) most = std::max(most, colouring_ == Colouring::Layer ? p.layer : p.head);
         for (int i = 0; i <= std::min(most, 9); ++i)
             if (colouring_ == Colouring::Layer ? source_.showsLayer(size_t(i)) : true)
-                entries.push_back({(colouring_ == Colouring::Layer ? tr("layer %1") : tr("head %1")).arg(i), categoricalColour(i)});
+                entries.push_back({colouring_ == Colouring::Layer ? tr("layer %1").arg(source_.layerNumber(size_t(i))) : tr("head %1").arg(i),
+                                   categoricalColour(i)});
     }
     if (!referencePoints_.empty()) entries.push_back({source_.referenceLabel, QColor(170, 170, 170)});
     entries.push_back({tr("|λ| = 1"), QColor(90, 90, 90), true});
@@ -199,7 +200,7 @@ QString EigenPlot::hoverText(const Frame& frame, QPointF pixel) const {
     if (!nearest) return {};
     const std::complex<double> z(nearest->re, nearest->im);
     return tr("layer %1, head %2, t = %3%4, sample %5, mode %6\nλ = %7 %8 %9i\n|λ| = %10, arg λ = %11°")
-        .arg(nearest->layer).arg(nearest->head).arg(nearest->t)
+        .arg(source_.layerNumber(size_t(nearest->layer))).arg(nearest->head).arg(nearest->t)
         .arg(nearest->sample == 0 ? tokenAt(source_.current.get(), nearest->t) : QString()).arg(nearest->sample).arg(nearest->mode)
         .arg(z.real(), 0, 'f', 5).arg(z.imag() < 0 ? "−" : "+").arg(std::abs(z.imag()), 0, 'f', 5)
         .arg(std::abs(z), 0, 'f', 5).arg(std::arg(z) * 180.0 / M_PI, 0, 'f', 2);

@@ -53,7 +53,7 @@ void ImpulsePlot::setMapMode(bool map) {
 }
 
 void ImpulsePlot::updateTitle() {
-    setTitle(mapMode_ ? tr("Impulse map ‖Φ(t, s)‖: layer %1, head %2, sample 0").arg(std::max(source_.layer, 0)).arg(source_.head)
+    setTitle(mapMode_ ? tr("Impulse map ‖Φ(t, s)‖: layer %1, head %2, sample 0").arg(source_.layerNumber(source_.shownLayerPosition())).arg(source_.head)
                       : tr("Impulse response ‖Φ(s+k, s)‖"));
 }
 
@@ -62,7 +62,7 @@ void ImpulsePlot::buildMap() {
     mapValues_.clear();
     mapSize_ = 0;
     if (!source_.current || source_.current->layers.empty()) return;
-    const size_t l = source_.layer >= 0 ? size_t(source_.layer) : 0;
+    const size_t l = source_.shownLayerPosition();
     if (l >= source_.current->layers.size()) return;
     const auto& layer = source_.current->layers[l];
     const int64_t T = source_.current->seqLen, h = std::min<int64_t>(source_.head, layer.heads - 1);

@@ -4,6 +4,13 @@
 
 namespace eigenscope::ui {
 
+size_t PlotSource::shownLayerPosition() const {
+    if (!current || layer < 0) return 0;
+    for (size_t l = 0; l < current->layers.size(); ++l)
+        if (current->layers[l].index == layer) return l;
+    return 0;
+}
+
 bool PlotSource::referenceMatches() const {
     if (!current || !reference || current->layers.size() != reference->layers.size()) return false;
     for (size_t l = 0; l < current->layers.size(); ++l)

@@ -19,12 +19,16 @@ struct PlotSource {
     // How curves over many heads are drawn: each layer's median with the 10–90 % band of its heads, every head, or
     // the one head `head`.
     enum class Heads { Band, All, One };
-    int layer = -1;  // -1: every layer
+    int layer = -1;  // the model's layer number shown alone; -1: every layer
     Heads heads = Heads::Band;
     int head = 0;    // the head of the T×T map and of Heads::One
     double epsilon = 0.01;  // the memory-horizon threshold the analysis used
 
-    bool showsLayer(size_t l) const { return layer < 0 || size_t(layer) == l; }
+    // The model's number of the current result's l-th layer (results skip layers without a mixer).
+    int64_t layerNumber(size_t l) const { return current && l < current->layers.size() ? current->layers[l].index : int64_t(l); }
+    bool showsLayer(size_t l) const { return layer < 0 || layerNumber(l) == layer; }
+    // Where the layer shown alone lies in the current result (0 when every layer is shown or it has no spectrum).
+    size_t shownLayerPosition() const;
     // The reference is drawn only when it has the same layers and heads as the current result.
     bool referenceMatches() const;
 };

@@ -96,6 +96,7 @@ struct AnalysisResult {
     std::string inputNote;                  // how a text input became tokens (the tokenizer, or raw bytes)
     std::vector<double> influence;          // (T, T): ‖∂y_t/∂u_s‖ of sample 0, when asked
     std::vector<LayerSpectrum> layers;
+    std::vector<int64_t> mixerlessLayers;   // the model's layers without a sequence mixer that the analysis passed by
     double modelAlignment = std::numeric_limits<double>::quiet_NaN();
     double elapsedMs = 0;
 };

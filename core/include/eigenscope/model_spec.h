@@ -11,14 +11,18 @@
 
 namespace eigenscope {
 
+// The mixer type of a block without a sequence mixer (standard layout: x + channel(norm(x)), as Nemotron-H's MLP
+// layers): it has no spectrum, and the analysis passes it by.
+inline constexpr const char* kNoMixer = "none";
+
 struct MixerSpec {
-    std::string type;                                     // a registry key, e.g. "mamba2"
+    std::string type;                                     // a registry key, e.g. "mamba2", or kNoMixer
     nlohmann::json options = nlohmann::json::object();    // the mixer's hyperparameters (see listMixers())
 };
 
 struct BlockSpec {
     MixerSpec mixer;
-    std::string channelMixer = "none";  // none | mlp | glu | swiglu (down(SiLU(gate x)·up x), fla GatedMLP)
+    std::string channelMixer = "none";  // none | mlp | mlp_tanh | glu | swiglu | relu2 (see blockFieldSchema())
     int64_t channelMixerDim = 0;        // hidden width of the MLP (0: 4·d_model)
     bool outputGate = false;            // out = (x + y)·SiLU(W_z x)
 };

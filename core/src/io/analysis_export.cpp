@@ -81,7 +81,8 @@ json resultJson(const AnalysisResult& r) {
             {"tokens", r.tokens},
             {"input_note", r.inputNote},
             {"horizon_note", "null: R(k) stays above epsilon up to max_lag"},
-            {"layers", layers},           {"model_alignment", number(r.modelAlignment)},
+            {"layers", layers},           {"mixerless_layers", r.mixerlessLayers},
+            {"model_alignment", number(r.modelAlignment)},
             {"elapsed_ms", r.elapsedMs}};
 }
 
@@ -158,6 +159,7 @@ AnalysisResult resultFromArrays(const std::map<std::string, torch::Tensor>& arra
         r.impulseSources = summary.value("impulse_sources", std::vector<int64_t>{});
         r.tokens = summary.value("tokens", std::vector<std::string>{});
         r.inputNote = summary.value("input_note", std::string());
+        r.mixerlessLayers = summary.value("mixerless_layers", std::vector<int64_t>{});
         r.modelAlignment = orNan(summary.at("model_alignment"));
         r.elapsedMs = summary.at("elapsed_ms");
         if (arrays.count(prefix + "task_gaps")) r.taskGaps = integers("task_gaps");

@@ -15,11 +15,17 @@ int64_t headdimOf(int64_t dModel, const nlohmann::json& o) {
     return optInt(o, "num_heads") > 0 ? dModel / optInt(o, "num_heads") : optInt(o, "headdim");
 }
 
+// Nemotron-H sets the inner width as heads × head width, not as a multiple of d_model.
+int64_t innerOf(int64_t dModel, const nlohmann::json& o) {
+    return optInt(o, "d_inner") > 0 ? optInt(o, "d_inner") : optInt(o, "expand") * dModel;
+}
+
 }  // namespace
 
 std::vector<OptionSpec> ssdSizeOptions() {
     return {intOption("d_state", 128, 1, 4096, "state size N"),
             intOption("expand", 2, 1, 8, "d_inner = expand·d_model"),
+            intOption("d_inner", 0, 0, 1 << 20, "the inner width itself (0: expand·d_model)"),
             intOption("headdim", 64, 1, 4096, "head width P (used when num_heads is 0)"),
             intOption("num_heads", 0, 0, 4096, "heads as the paper sets them: P = d_model/num_heads (0: use headdim)"),
             intOption("d_conv", 4, 0, 64, "causal conv kernel on [x|B|C], 0 for none"),
@@ -29,7 +35,7 @@ std::vector<OptionSpec> ssdSizeOptions() {
 }
 
 void checkSsdSizes(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
-    const int64_t dInner = optInt(o, "expand") * spec.dModel;
+    const int64_t dInner = innerOf(spec.dModel, o);
     if (optInt(o, "num_heads") > 0 && spec.dModel % optInt(o, "num_heads") != 0)
         throw Error(where + ".num_heads: " + std::to_string(optInt(o, "num_heads")) + " does not divide d_model=" +
                     std::to_string(spec.dModel));
@@ -40,15 +46,20 @@ void checkSsdSizes(const ModelSpec& spec, const nlohmann::json& o, const std::st
     if (optFloat(o, "dt_min") > optFloat(o, "dt_max")) throw Error(where + ".dt_min: larger than dt_max");
 }
 
+int64_t ssdHeads(const ModelSpec& spec, const nlohmann::json& o) {
+    return innerOf(spec.dModel, o) / headdimOf(spec.dModel, o);
+}
+
 SsdBaseImpl::SsdBaseImpl(const ModelSpec& spec, const nlohmann::json& o, bool gated, bool scalarDt, int64_t groups)
     : dModel_(spec.dModel),
-      dInner_(optInt(o, "expand") * spec.dModel),
+      dInner_(innerOf(spec.dModel, o)),
       nheads_(dInner_ / headdimOf(spec.dModel, o)),
       headdim_(headdimOf(spec.dModel, o)),
       dState_(optInt(o, "d_state")),
       convKernel_(optInt(o, "d_conv")),
       groups_(groups),
-      gated_(gated) {
+      gated_(gated),
+      normEps_(gated ? optFloat(o, "norm_eps") : 0.0) {
     const int64_t dtWidth = scalarDt ? 1 : nheads_;
     in_proj = register_module(
         "in_proj", torch::nn::Linear(torch::nn::LinearOptions(dModel_, (gated ? 2 : 1) * dInner_ + 2 * groups_ * dState_ + dtWidth)
@@ -95,13 +106,13 @@ torch::Tensor SsdBaseImpl::perHead(const torch::Tensor& grouped) const {
 torch::Tensor SsdBaseImpl::readout(const torch::Tensor& y, const torch::Tensor& z) {
     auto merged = mergeHeads(y);
     if (gated_) {
-        // RMSNormGated(norm_before_gate=False, group_size=d_inner/G): rmsnorm(y · SiLU(z)) per group · weight, eps 1e-5.
+        // RMSNormGated(norm_before_gate=False, group_size=d_inner/G): rmsnorm(y · SiLU(z)) per group · weight.
         const auto gatedY = merged * torch::silu(z);
         const int64_t width = dInner_ / groups_;
         auto shape = gatedY.sizes().vec();
         shape.back() = groups_;
         shape.push_back(width);
-        merged = rmsNorm(gatedY.reshape(shape), normWeight.view({groups_, width})).reshape(gatedY.sizes());
+        merged = rmsNorm(gatedY.reshape(shape), normWeight.view({groups_, width}), normEps_).reshape(gatedY.sizes());
     }
     return out_proj->forward(merged);
 }
@@ -156,12 +167,13 @@ std::vector<OptionSpec> Mamba2Impl::options() {
     o.push_back(floatOption("A_init_max", 16.0, 1e-6, 1e6, "upper end of the A init range"));
     o.push_back(boolOption("gated_norm", true, "mamba_ssm's z gate and gated RMSNorm (the paper's SSD has none)"));
     o.push_back(intOption("ngroups", 1, 1, 1024, "groups of B and C (and of the gated RMSNorm); divides the heads"));
+    o.push_back(floatOption("norm_eps", 1e-5, 1e-12, 0.1, "ε of the gated RMSNorm"));
     return o;
 }
 
 void Mamba2Impl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
     checkSsdSizes(spec, o, where);
-    const int64_t heads = optInt(o, "expand") * spec.dModel / headdimOf(spec.dModel, o);
+    const int64_t heads = ssdHeads(spec, o);
     if (heads % optInt(o, "ngroups") != 0)
         throw Error(where + ".ngroups: " + std::to_string(optInt(o, "ngroups")) + " does not divide the " +
                     std::to_string(heads) + " heads");

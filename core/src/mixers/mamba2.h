@@ -42,6 +42,7 @@ protected:
 
     int64_t dModel_, dInner_, nheads_, headdim_, dState_, convKernel_, groups_;
     bool gated_;
+    double normEps_;  // of the gated RMSNorm
     torch::nn::Linear in_proj{nullptr}, out_proj{nullptr};
     torch::nn::Conv1d conv1d{nullptr};
     std::shared_ptr<torch::nn::Module> norm;
@@ -50,6 +51,8 @@ protected:
 
 std::vector<OptionSpec> ssdSizeOptions();
 void checkSsdSizes(const ModelSpec& spec, const nlohmann::json& options, const std::string& where);
+// The number of heads the size options give (d_inner / head width).
+int64_t ssdHeads(const ModelSpec& spec, const nlohmann::json& options);
 
 class Mamba2Impl : public SsdBaseImpl {
 public:

@@ -14,9 +14,7 @@ std::vector<OptionSpec> Mamba2LtiImpl::options() {
 
 void Mamba2LtiImpl::check(const ModelSpec& spec, const nlohmann::json& o, const std::string& where) {
     checkSsdSizes(spec, o, where);
-    const int64_t dInner = optInt(o, "expand") * spec.dModel;
-    const int64_t heads = dInner / (optInt(o, "num_heads") > 0 ? spec.dModel / optInt(o, "num_heads")
-                                                              : optInt(o, "headdim"));
+    const int64_t heads = ssdHeads(spec, o);
     if (optInt(o, "d_state") % heads != 0)
         throw Error(where + ".d_state: " + std::to_string(optInt(o, "d_state")) + " is not divisible by the " +
                     std::to_string(heads) + " heads (B̃ is cut into one chunk per head)");

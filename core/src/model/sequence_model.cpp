@@ -33,9 +33,9 @@ ChannelMixerImpl::ChannelMixerImpl(const std::string& kind, int64_t d, int64_t h
     if (kind_ == "mlp" || kind_ == "mlp_tanh") {
         encoder = register_module("encoder", torch::nn::Linear(d, hidden));
         decoder = register_module("decoder", torch::nn::Linear(hidden, d));
-    } else if (kind_ == "swiglu") {
+    } else if (kind_ == "swiglu" || kind_ == "relu2") {
         using torch::nn::Linear, torch::nn::LinearOptions;
-        gate_proj = register_module("gate_proj", Linear(LinearOptions(d, hidden).bias(false)));
+        if (kind_ == "swiglu") gate_proj = register_module("gate_proj", Linear(LinearOptions(d, hidden).bias(false)));
         up_proj = register_module("up_proj", Linear(LinearOptions(d, hidden).bias(false)));
         down_proj = register_module("down_proj", Linear(LinearOptions(hidden, d).bias(false)));
     } else {
@@ -49,8 +49,9 @@ torch::Tensor ChannelMixerImpl::forward(const torch::Tensor& x, double dropout) 
         const auto hidden = torch::dropout(kind_ == "mlp" ? torch::gelu(h) : torch::gelu(h, "tanh"), dropout, is_training());
         return torch::dropout(decoder->forward(hidden), dropout, is_training());
     }
-    if (kind_ == "swiglu") {
-        const auto hidden = torch::silu(gate_proj->forward(x)) * up_proj->forward(x);
+    if (kind_ == "swiglu" || kind_ == "relu2") {
+        const auto up = up_proj->forward(x);
+        const auto hidden = kind_ == "swiglu" ? torch::silu(gate_proj->forward(x)) * up : torch::relu(up).square();
         return torch::dropout(down_proj->forward(hidden), dropout, is_training());
     }
     const auto t = linear->forward(x);
@@ -85,7 +86,7 @@ BlockImpl::BlockImpl(const ModelSpec& spec, const BlockSpec& block)
       gate_(block.outputGate),
       dropout_(spec.dropout) {
     const int64_t d = spec.dModel;
-    mixer_ = register_module(mixerName(style_), makeMixer(spec, block.mixer));
+    if (block.mixer.type != kNoMixer) mixer_ = register_module(mixerName(style_), makeMixer(spec, block.mixer));
     if (gate_) {
         Wz = register_module("Wz", torch::nn::Linear(d, d));
         // Gate init of models/transformer.py: bias 1, weight xavier-uniform with gain 0.1.
@@ -105,11 +106,12 @@ BlockImpl::BlockImpl(const ModelSpec& spec, const BlockSpec& block)
     if (spec.norm != "none") {
         const double eps = normEps(spec);
         norm = register_module(style_ == "paper_ssm" ? "normalize" : "norm", ChannelNorm(spec.norm, d, eps));
-        if (style_ == "standard" && channelMixer_ != "none") norm2 = register_module("norm2", ChannelNorm(spec.norm, d, eps));
+        if (style_ == "standard" && mixer_ && channelMixer_ != "none") norm2 = register_module("norm2", ChannelNorm(spec.norm, d, eps));
     }
 }
 
 std::string BlockImpl::describe() const {
+    if (!mixer_) return "no sequence mixer: " + channelMixer_;
     std::string text = mixer_->describe();
     if (channelMixer_ != "none") text += " + " + channelMixer_;
     if (style_ == "paper_ssm") text += " + " + ssmActivation_;
@@ -164,7 +166,9 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, dsf::TransitionTrace* t
         h = x + h;
         return pre_ ? h : N(norm, h);
     }
-    // standard: residual blocks, pre- or post-norm, optional output gate (x + y)·SiLU(W_z x).
+    // standard: residual blocks, pre- or post-norm, optional output gate (x + y)·SiLU(W_z x); without a mixer, the
+    // channel mixer is the block's one residual branch.
+    if (!mixer_) return pre_ ? x + dropout(channelMix(N(norm, x))) : N(norm, x + dropout(channelMix(x)));
     auto a = pre_ ? x + dropout(applyMixer(N(norm, x), trace)) : N(norm, x + dropout(applyMixer(x, trace)));
     if (gate_) a = a * torch::silu(Wz->forward(x));
     if (!channel) return a;

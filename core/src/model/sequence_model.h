@@ -27,8 +27,8 @@ private:
 };
 TORCH_MODULE(ChannelNorm);
 
-// The channel mixers: MLP (encoder → GELU → decoder; mlp_tanh with GPT-2's tanh GELU), GLU (linear → a ⊙ σ(b))
-// and SwiGLU (fla GatedMLP).
+// The channel mixers: MLP (encoder → GELU → decoder; mlp_tanh with GPT-2's tanh GELU), GLU (linear → a ⊙ σ(b)),
+// SwiGLU (fla GatedMLP) and ReLU² (Nemotron-H: down(relu(up x)²), no biases).
 class ChannelMixerImpl : public torch::nn::Module {
 public:
     ChannelMixerImpl(const std::string& kind, int64_t d, int64_t hidden);
@@ -37,7 +37,7 @@ public:
 private:
     std::string kind_;
     torch::nn::Linear encoder{nullptr}, decoder{nullptr}, linear{nullptr};
-    torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // swiglu
+    torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // swiglu, relu2
 };
 TORCH_MODULE(ChannelMixer);
 
@@ -46,6 +46,8 @@ public:
     BlockImpl(const ModelSpec& spec, const BlockSpec& block);
     torch::Tensor forward(const torch::Tensor& x, dsf::TransitionTrace* trace = nullptr);
 
+    // False for a block whose mixer type is kNoMixer: the block is its channel mixer alone.
+    bool hasMixer() const { return mixer_ != nullptr; }
     MixerImpl& mixer() { return *mixer_; }
     // The input the mixer sees for a block input x (after the pre-norm, where the layout has one).
     torch::Tensor mixerInput(const torch::Tensor& x);
@@ -72,7 +74,7 @@ public:
 
     // tokens: (B, T) integer ids, or (B, T, input_dim) floats for a linear encoder.
     torch::Tensor forward(const torch::Tensor& input);
-    // The same, recording each block's transition trace (one per block, in order).
+    // The same, recording each block's transition trace (one per block, in order; empty for a block without a mixer).
     torch::Tensor forwardWithTraces(const torch::Tensor& input, std::vector<dsf::TransitionTrace>& traces);
     // Encoder output (B, T, d) for an input.
     torch::Tensor encode(const torch::Tensor& input);

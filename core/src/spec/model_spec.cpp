@@ -84,9 +84,10 @@ const std::vector<OptionSpec>& modelFieldSchema() {
 
 const std::vector<OptionSpec>& blockFieldSchema() {
     static const std::vector<OptionSpec> schema = {
-        choiceOption("channel_mixer", "none", {"none", "mlp", "mlp_tanh", "glu", "swiglu"},
-                     "the block's channel mixer (mlp_tanh: GPT-2's, with the tanh GELU; swiglu: down(SiLU(gate x)·up x))"),
-        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP or SwiGLU (0: 4·d_model)"),
+        choiceOption("channel_mixer", "none", {"none", "mlp", "mlp_tanh", "glu", "swiglu", "relu2"},
+                     "the block's channel mixer (mlp_tanh: GPT-2's, with the tanh GELU; swiglu: down(SiLU(gate x)·up x); "
+                     "relu2: Nemotron-H's down(relu(up x)²))"),
+        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP, SwiGLU or ReLU² (0: 4·d_model)"),
         boolOption("output_gate", false, "out = (x + y)·SiLU(W_z x)")};
     return schema;
 }
@@ -130,6 +131,14 @@ void validateSpec(const ModelSpec& spec) {
             throw Error(where + ".channel_mixer: the paper_ssm block's GLU is set by ssm_activation");
         if (spec.style != "standard" && spec.style != "paper_transformer" && block.outputGate)
             throw Error(where + ".output_gate: only the standard and paper_transformer blocks have a gate");
+        if (block.mixer.type == kNoMixer) {
+            if (spec.style != "standard") throw Error(where + ".mixer.type: only the standard block may have no mixer");
+            if (block.channelMixer == "none")
+                throw Error(where + ".mixer.type: a block without a mixer needs a channel mixer");
+            if (block.outputGate) throw Error(where + ".output_gate: a block without a mixer has no output gate");
+            if (!block.mixer.options.empty()) throw Error(where + ".mixer.options: a block without a mixer has none");
+            continue;
+        }
         const MixerEntry& entry = findMixer(block.mixer.type, where + ".mixer.type");
         const json options = resolveOptions(entry.options(), block.mixer.options, where + ".mixer.options");
         entry.check(spec, options, where + ".mixer.options");

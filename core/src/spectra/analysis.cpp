@@ -182,10 +182,16 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         if (s < 0 || s >= T) throw Error("impulse source " + std::to_string(s) + " is outside [0, " + std::to_string(T) + ")");
 
     const auto& blocks = module->blocks();
-    for (int64_t l : o.layers)
+    for (int64_t l : o.layers) {
         if (l < 0 || l >= int64_t(blocks.size()))
             throw Error("layers: " + std::to_string(l) + " is outside the model's " + std::to_string(blocks.size()) + " layers");
-    const auto selected = [&](size_t l) { return o.layers.empty() || std::count(o.layers.begin(), o.layers.end(), int64_t(l)); };
+        if (!blocks[size_t(l)]->hasMixer())
+            throw Error("layers: layer " + std::to_string(l) + " has no sequence mixer (" + blocks[size_t(l)]->describe() + ")");
+    }
+    // Blocks without a mixer have no spectrum: they run and are passed by.
+    const auto selected = [&](size_t l) {
+        return blocks[l]->hasMixer() && (o.layers.empty() || std::count(o.layers.begin(), o.layers.end(), int64_t(l)));
+    };
     // Without the influence map, the blocks after the last selected layer need not run.
     size_t lastBlock = blocks.size();
     if (!o.layers.empty() && !o.influence) lastBlock = size_t(*std::max_element(o.layers.begin(), o.layers.end())) + 1;
@@ -196,6 +202,7 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         torch::NoGradGuard noGrad;
         auto block = blocks[l];
         if (!selected(l)) {
+            if (!block->hasMixer() && o.layers.empty()) result.mixerlessLayers.push_back(int64_t(l));
             x = block->forward(x);
             continue;
         }

@@ -3,6 +3,7 @@
 #include "eigenscope/analysis.h"
 #include "eigenscope/model.h"
 #include "eigenscope/presets.h"
+#include "io/formats/hf_config.h"
 #include "io/formats/native.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
@@ -277,16 +278,20 @@ TEST(MambaImport, GroupsThatDoNotDivideTheHeadsAreRefused) {
     EXPECT_NE(error.find("does not divide"), std::string::npos) << error;
 }
 
-// Layer 0's eigenvalues on the fixture's first sequence (float64 analysis) against the reference's, per step and
+// Layer l's eigenvalues on the fixture's first sequence (float64 analysis) against the reference's, per step and
 // head as multisets (each traced value repeated by its multiplicity).
-void expectLayer0Eigenvalues(const Model& model, const std::string& name) {
-    const auto expected = io::readNpy(fixture("expected/" + name + "_layer0_eig.npy"));  // (T|1, H, n), real
+void expectLayerEigenvalues(const Model& model, const std::string& name, int64_t l) {
+    const auto expected = io::readNpy(fixture("expected/" + name + "_layer" + std::to_string(l) + "_eig.npy"));  // (T|1, H, n), real
     AnalysisOptions options;
     options.float64 = true;
+    options.layers = {l};
     InputSpec input;
     input.kind = "tokens";
     input.path = fixture("expected/" + name + "_tokens.npy");
-    const auto layer = analyze(model, input, options).layers[0];
+    const auto result = analyze(model, input, options);
+    ASSERT_EQ(result.layers.size(), 1u);
+    const auto& layer = result.layers[0];
+    ASSERT_EQ(layer.index, l);
     ASSERT_EQ(layer.steps, expected.size(0)) << name;
     ASSERT_EQ(layer.heads, expected.size(1)) << name;
     double worst = 0;
@@ -299,15 +304,17 @@ void expectLayer0Eigenvalues(const Model& model, const std::string& name) {
             for (int64_t k = 0; k < expected.size(2); ++k) reference.emplace_back(expected[t][h][k].item<double>(), 0.0);
             worst = std::max(worst, testing::multisetDistance(traced, reference));
         }
-    EXPECT_LT(worst, 1e-6) << name;
+    EXPECT_LT(worst, 1e-6) << name << " layer " << l;
 }
+
+void expectLayer0Eigenvalues(const Model& model, const std::string& name) { expectLayerEigenvalues(model, name, 0); }
 
 // A copy of a fixture folder with config.json changed.
 std::string withConfig(const std::string& folder, const std::string& key, const nlohmann::json& value) {
     const auto dir = scratch(folder + "_" + key);
     fs::create_directories(dir);
     fs::copy(fixture(folder), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    auto config = nlohmann::json::parse(readFile(fixture(folder + "/config.json")));
+    auto config = nlohmann::json::parse(io::hf::withQuotedNonFinite(readFile(fixture(folder + "/config.json"))));
     config[key] = value;
     std::ofstream(dir + "/config.json") << config.dump();
     return dir;
@@ -482,6 +489,61 @@ TEST(LlamaFamilyImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
     }
     const auto wrongBias = errorOf([&] { Model::open(withConfig("llama_hf", "attention_bias", true)); });
     EXPECT_NE(wrongBias.find("biases"), std::string::npos) << wrongBias;
+}
+
+TEST(NemotronHImport, HybridOfMamba2AttentionAndMlpLayersMatchesTheReference) {
+    const Model model = Model::open(fixture("nemotron_h_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: Nemotron-H");
+    const auto& blocks = model.spec().blocks;
+    ASSERT_EQ(blocks.size(), 5u);  // "M-*M-"
+    EXPECT_EQ(blocks[0].mixer.type, "mamba2");
+    EXPECT_EQ(blocks[0].mixer.options["d_inner"], 16) << "mamba_num_heads × mamba_head_dim, not expand × hidden_size";
+    EXPECT_EQ(blocks[0].mixer.options["ngroups"], 2);
+    EXPECT_EQ(blocks[1].mixer.type, kNoMixer);
+    EXPECT_EQ(blocks[1].channelMixer, "relu2");
+    EXPECT_EQ(blocks[2].mixer.type, "gqa_attention");
+    EXPECT_DOUBLE_EQ(blocks[2].mixer.options["rope_theta"].get<double>(), 0.0) << "Nemotron-H attention has no positions";
+    EXPECT_EQ(blocks[2].mixer.options["head_dim"], 6);
+    expectMatchesReference(model, "nemotron_h_hf");
+    expectLayerEigenvalues(model, "nemotron_h_hf", 0);
+    expectLayerEigenvalues(model, "nemotron_h_hf", 2);
+
+    // The whole analysis holds the mixer layers in model order; the MLP layers are passed by.
+    InputSpec input;
+    input.kind = "tokens";
+    input.path = fixture("expected/nemotron_h_hf_tokens.npy");
+    const auto result = analyze(model, input, AnalysisOptions{});
+    std::vector<int64_t> indices;
+    std::vector<std::string> mixers;
+    for (const auto& layer : result.layers) {
+        indices.push_back(layer.index);
+        mixers.push_back(layer.mixer);
+    }
+    EXPECT_EQ(indices, (std::vector<int64_t>{0, 2, 3}));
+    EXPECT_EQ(mixers, (std::vector<std::string>{"mamba2", "gqa_attention", "mamba2"}));
+    AnalysisOptions mlpOnly;
+    mlpOnly.layers = {1};
+    const auto error = errorOf([&] { analyze(model, input, mlpOnly); });
+    EXPECT_NE(error.find("layer 1 has no sequence mixer"), std::string::npos) << error;
+}
+
+TEST(NemotronHImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
+    const std::vector<std::tuple<std::string, nlohmann::json, std::string>> cases{
+        {"hybrid_override_pattern", "ME*M-", "mixture-of-experts"},
+        {"mlp_hidden_act", "gelu", "mlp_hidden_act \"gelu\""},
+        {"mamba_hidden_act", "relu", "mamba_hidden_act"},
+        {"time_step_limit", {0.001, 0.1}, "time_step_limit"},
+        {"attention_bias", true, "attention_bias"},
+        {"mlp_bias", true, "mlp_bias"}};
+    for (const auto& [key, value, named] : cases) {
+        const auto error = errorOf([&] { Model::open(withConfig("nemotron_h_hf", key, value)); });
+        EXPECT_NE(error.find(named), std::string::npos) << key << ": " << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << key << ": " << error;
+    }
+    // transformers 5 writes the limit's infinity as {"__float__": "Infinity"}: accepted.
+    EXPECT_NO_THROW(Model::open(withConfig("nemotron_h_hf", "time_step_limit", {0.0, {{"__float__", "Infinity"}}})));
+    const auto shortPattern = errorOf([&] { Model::open(withConfig("nemotron_h_hf", "hybrid_override_pattern", "M-*M")); });
+    EXPECT_NE(shortPattern.find("the layer pattern has 4 layers"), std::string::npos) << shortPattern;
 }
 
 TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {

@@ -108,19 +108,23 @@ TEST_P(LoadedModelRealizationTest, EveryLayerRealizesItsForwardAndTrace) {
     torch::NoGradGuard noGrad;
     torch::manual_seed(11);
     const auto u = torch::randn({2, 10, model.spec().dModel}, torch::kFloat64);
+    int64_t checked = 0;
     for (size_t layer = 0; layer < module->blocks().size(); ++layer) {
         SCOPED_TRACE("layer " + std::to_string(layer));
+        if (!module->blocks()[layer]->hasMixer()) continue;
+        ++checked;
         auto& mixer = module->blocks()[layer]->mixer();
         expectRecurrenceReproducesForward(mixer, u);
         expectTraceEqualsEigenvaluesOfRealization(mixer, u);
     }
+    EXPECT_GT(checked, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LoadedModelRealizationTest,
                          ::testing::Values("mamba_ssm", "mamba2_hf", "falcon_mamba_hf", "mamba2_groups_hf", "gla_fla",
                                            "retnet_fla", "deltanet_fla", "gated_deltanet_fla", "llama_hf",
                                            "mistral_hf", "qwen2_hf", "qwen3_hf", "gpt2_hf",
-                                           "llama31_hf"),
+                                           "llama31_hf", "nemotron_h_hf"),
                          [](const auto& info) { return info.param; });
 
 TEST(MixerRegistry, EveryRegisteredMixerHasARealizationCase) {

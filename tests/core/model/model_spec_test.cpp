@@ -67,6 +67,27 @@ TEST(ModelSpec, UnknownMixerIsAClearError) {
     EXPECT_NE(message.find("unknown mixer \"transformerxl\""), std::string::npos) << message;
 }
 
+// A block without a sequence mixer is its channel mixer alone: x + channel(norm(x)), and nothing else is allowed.
+TEST(ModelSpec, ABlockWithoutAMixerIsItsChannelMixerAlone) {
+    ModelSpec spec = smallSpec();
+    spec.blocks[1].mixer = MixerSpec{kNoMixer, nlohmann::json::object()};
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("blocks[1].mixer.type: a block without a mixer needs a channel mixer"),
+              std::string::npos);
+    spec.blocks[1].channelMixer = "relu2";
+    spec.blocks[1].channelMixerDim = 24;
+    EXPECT_EQ(errorOf([&] { validateSpec(spec); }), "");
+    EXPECT_EQ(specToJson(specFromJsonText(specToJson(spec).dump(), "round trip")), specToJson(spec));
+    spec.blocks[1].outputGate = true;
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("output_gate"), std::string::npos);
+    spec.blocks[1].outputGate = false;
+    spec.blocks[1].mixer.options = {{"d_state", 8}};
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("blocks[1].mixer.options"), std::string::npos);
+    spec.blocks[1].mixer.options = nlohmann::json::object();
+    spec.style = "paper_mamba";
+    spec.blocks[0].channelMixer = spec.blocks[1].channelMixer = "glu";
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("only the standard block may have no mixer"), std::string::npos);
+}
+
 TEST(ModelSpec, NegativeSizeIsAClearError) {
     ModelSpec spec = smallSpec();
     spec.dModel = -4;

@@ -2,6 +2,8 @@
 
 #include "eigenscope/error.h"
 
+#include <limits>
+
 namespace eigenscope::io::hf {
 
 bool present(const nlohmann::json& c, const std::string& key) { return c.contains(key) && !c[key].is_null(); }
@@ -22,6 +24,48 @@ bool flag(const nlohmann::json& c, const std::string& key, bool fallback, const 
     if (!present(c, key)) return fallback;
     if (!c[key].is_boolean()) throw Error(origin + ": " + key + " is not true or false");
     return c[key].get<bool>();
+}
+
+void checkTimeStepLimit(const nlohmann::json& c, const std::string& origin) {
+    if (!present(c, "time_step_limit")) return;
+    const auto& limit = c["time_step_limit"];
+    const auto value = [&](const nlohmann::json& v) {
+        const nlohmann::json& text = v.is_object() && v.contains("__float__") ? v["__float__"] : v;
+        if (text.is_number()) return text.get<double>();
+        if (text == "Infinity" || text == "inf") return std::numeric_limits<double>::infinity();
+        throw Error(origin + ": time_step_limit holds " + v.dump() + ", not a number");
+    };
+    if (!limit.is_array() || limit.size() != 2) throw Error(origin + ": time_step_limit is not a pair");
+    if (value(limit[0]) != 0.0 || value(limit[1]) < 1e6)
+        refuse(origin, "time_step_limit " + limit.dump() + " (a clamp of Δ; only (0, ∞) is implemented)");
+}
+
+std::string withQuotedNonFinite(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (inString) {
+            out += ch;
+            if (ch == '\\' && i + 1 < text.size()) out += text[++i];
+            else if (ch == '"') inString = false;
+            continue;
+        }
+        if (ch == '"') inString = true;
+        bool replaced = false;
+        for (const char* word : {"-Infinity", "Infinity", "NaN"}) {
+            const size_t n = std::char_traits<char>::length(word);
+            if (text.compare(i, n, word) == 0) {
+                out += '"' + std::string(word) + '"';
+                i += n - 1;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced) out += ch;
+    }
+    return out;
 }
 
 void refuse(const std::string& origin, const std::string& what) { throw Error(origin + ": " + what + " is not supported"); }

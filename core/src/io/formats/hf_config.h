@@ -17,6 +17,14 @@ double number(const nlohmann::json& config, const std::string& key, double fallb
 bool flag(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& origin);
 [[noreturn]] void refuse(const std::string& origin, const std::string& what);
 
+// config.json as Python's json writes it may hold the bare words Infinity, -Infinity and NaN, which are not JSON:
+// the text with each such word outside a string quoted, so that it parses.
+std::string withQuotedNonFinite(const std::string& text);
+
+// Mamba-2's time_step_limit (a number, "Infinity" or transformers 5's {"__float__": "Infinity"} each end): only the
+// no-op (0, ∞) of mamba_ssm's kernels is implemented; another clamp is refused.
+void checkTimeStepLimit(const nlohmann::json& config, const std::string& origin);
+
 // The pre-norm RMSNorm decoder the fla and Llama families share: token embedding of hidden_size × vocab_size,
 // RMSNorm with ε from `epsKey`, a final norm, an LM head without bias, seq_len from max_position_embeddings; no
 // blocks yet. `layers` gets num_hidden_layers. The embedding's shape must be the config's.

@@ -1,6 +1,6 @@
 // Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), fla's GLA,
 // RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), GPT-2 (hf_gpt2.cpp) and the Llama family: Llama, Mistral,
-// Qwen2, Qwen3 (hf_llama.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
+// Qwen2, Qwen3 (hf_llama.cpp), Nemotron-H (hf_nemotron.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
 // or pytorch_model.bin; or one weights file with config.json beside it.
 #include "io/formats/hugging_face.h"
 
@@ -8,7 +8,9 @@
 #include "io/formats/format.h"
 #include "io/formats/hf_fla.h"
 #include "io/formats/hf_gpt2.h"
+#include "io/formats/hf_config.h"
 #include "io/formats/hf_llama.h"
+#include "io/formats/hf_nemotron.h"
 #include "io/formats/signatures.h"
 #include "io/formats/state_dict.h"
 
@@ -36,7 +38,7 @@ std::string readText(const std::string& path) {
 
 nlohmann::json readJson(const std::string& path) {
     try {
-        return nlohmann::json::parse(readText(path));
+        return nlohmann::json::parse(hf::withQuotedNonFinite(readText(path)));
     } catch (const nlohmann::json::exception& e) {
         throw Error(path + ": not valid JSON (" + e.what() + ")");
     }
@@ -76,13 +78,17 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
         auto tensors = readStateDict(file.string(), out.warnings);
         raw.insert(raw.end(), std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.end()));
     }
-    if (isFlaConfig(config) || isLlamaFamilyConfig(config) || isGpt2Config(config)) {
-        auto family = isFlaConfig(config)           ? importFla(config, std::move(raw), configPath.string())
-                      : isLlamaFamilyConfig(config) ? importLlamaFamily(config, std::move(raw), configPath.string())
-                                                    : importGpt2(config, std::move(raw), configPath.string());
-        family.spec.name = folder.filename().string();
-        family.warnings.insert(family.warnings.begin(), out.warnings.begin(), out.warnings.end());
-        return family;
+    using Importer = ImportedModel (*)(const nlohmann::json&, NamedTensors, const std::string&);
+    const Importer family = isFlaConfig(config)           ? importFla
+                            : isLlamaFamilyConfig(config) ? importLlamaFamily
+                            : isGpt2Config(config)        ? importGpt2
+                            : isNemotronHConfig(config)   ? importNemotronH
+                                                          : nullptr;
+    if (family) {
+        auto imported = family(config, std::move(raw), configPath.string());
+        imported.spec.name = folder.filename().string();
+        imported.warnings.insert(imported.warnings.begin(), out.warnings.begin(), out.warnings.end());
+        return imported;
     }
     out.spec = mambaSpecFromConfig(config, configPath.string());
     const bool tied = jsonValue<bool>(config, "tie_embeddings", jsonValue<bool>(config, "tie_word_embeddings", true, origin), origin);
@@ -206,7 +212,8 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
         const std::string type = jsonValue<std::string>(c, "model_type", "", origin);
         if (type != "mamba" && type != "falcon_mamba" && type != "mamba2")
             throw Error(origin + ": neither a mamba_ssm config (d_model) nor a model_type eigenscope reads (mamba, "
-                                 "falcon_mamba, mamba2, gla, retnet)" +
+                                 "falcon_mamba, mamba2, gla, retnet, delta_net, gated_deltanet, gpt2, llama, mistral, "
+                                 "qwen2, qwen3, nemotron_h)" +
                         (type.empty() ? std::string() : "; model_type is \"" + type + "\""));
         spec.dModel = jsonValue<int64_t>(c, "hidden_size", 0, origin);
         layers = jsonValue<int64_t>(c, "num_hidden_layers", 0, origin);
@@ -235,12 +242,14 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
         } else {
             block.mixer.type = "mamba2";
             if (jsonValue<bool>(c, "norm_before_gate", false, origin)) throw Error(origin + ": norm_before_gate: true is not supported");
+            hf::checkTimeStepLimit(c, origin);
             block.mixer.options = {{"d_state", jsonValue<int64_t>(c, "state_size", 128, origin)},
                                    {"expand", jsonValue<int64_t>(c, "expand", 2, origin)},
                                    {"headdim", jsonValue<int64_t>(c, "head_dim", 64, origin)},
                                    {"d_conv", conv},
                                    {"gated_norm", true},
-                                   {"ngroups", jsonValue<int64_t>(c, "n_groups", 1, origin)}};
+                                   {"ngroups", jsonValue<int64_t>(c, "n_groups", 1, origin)},
+                                   {"norm_eps", jsonValue<double>(c, "layer_norm_epsilon", 1e-5, origin)}};
         }
     }
     if (spec.dModel <= 0 || layers <= 0 || spec.vocabSize <= 0)
@@ -255,8 +264,8 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3 or fla (GLA, RetNet, DeltaNet, Gated "
-              "DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or pytorch_model.bin",
+              "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3, Nemotron-H or fla (GLA, RetNet, "
+              "DeltaNet, Gated DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
         fs::path folder, weights;
