@@ -18,6 +18,7 @@ trap 'rm -rf "$XDG_CONFIG_HOME"' EXIT
 "$app" --scenario training --size 1600x1150 --screenshot "$out/training.png"
 "$app" preset:cpu-rglru --input task:mqar:kv_pairs=8 --screenshot "$out/heads.png"
 "$app" docs/examples/hybrid-12.json --input randn --size 1600x1150 --screenshot "$out/hybrid.png"
+"$app" docs/examples/nemotron-like-14.json --input randn --size 1600x1150 --screenshot "$out/hybrid-nemotron.png"
 runs=$(mktemp -d)
 trap 'rm -rf "$XDG_CONFIG_HOME" "$runs"' EXIT
 cli=build/app/eigenscope-cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "eigenscope/model_spec.h"
+#include "io/formats/format.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,10 @@ int64_t integer(const nlohmann::json& config, const std::string& key, int64_t fa
 double number(const nlohmann::json& config, const std::string& key, double fallback, const std::string& origin);
 bool flag(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& origin);
 [[noreturn]] void refuse(const std::string& origin, const std::string& what);
+
+// Without lm_head.weight in the file, the head is the embedding when the config ties them (a warning says so);
+// otherwise an error.
+void tieHeadIfMissing(ImportedModel& out, bool hasHead, bool tied, const torch::Tensor& embedding, const std::string& origin);
 
 // config.json as Python's json writes it may hold the bare words Infinity, -Infinity and NaN, which are not JSON:
 // the text with each such word outside a string quoted, so that it parses.

@@ -164,12 +164,7 @@ ImportedModel importFla(const json& c, NamedTensors tensors, const std::string& 
     block.channelMixer = "swiglu";
     block.channelMixerDim = mlpWidth;
     spec.blocks.assign(size_t(layers), block);
-    if (!hasHead) {
-        if (!c.value("tie_word_embeddings", false))
-            throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
-        out.tensors.emplace_back("decoder.weight", embedding);
-        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
-    }
+    hf::tieHeadIfMissing(out, hasHead, c.value("tie_word_embeddings", false), embedding, origin);
     validateSpec(spec);
     out.variant = variantName(type);
     return out;

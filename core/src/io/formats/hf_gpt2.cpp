@@ -114,10 +114,7 @@ ImportedModel importGpt2(const json& c, NamedTensors tensors, const std::string&
     block.channelMixer = "mlp_tanh";
     block.channelMixerDim = present(c, "n_inner") ? integer(c, "n_inner", 4 * d, origin) : 4 * d;
     s.blocks.assign(size_t(layers), block);
-    if (!hasHead) {
-        out.tensors.emplace_back("decoder.weight", embedding);
-        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
-    }
+    hf::tieHeadIfMissing(out, hasHead, true, embedding, origin);
     validateSpec(s);
     out.variant = "GPT-2";
     return out;

@@ -120,12 +120,7 @@ ImportedModel importLlamaFamily(const json& c, NamedTensors tensors, const std::
     block.channelMixer = "swiglu";
     block.channelMixerDim = integer(c, "intermediate_size", 11008, origin);
     spec.blocks.assign(size_t(layers), block);
-    if (!hasHead) {
-        if (!flag(c, "tie_word_embeddings", false, origin))
-            throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
-        out.tensors.emplace_back("decoder.weight", embedding);
-        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
-    }
+    hf::tieHeadIfMissing(out, hasHead, flag(c, "tie_word_embeddings", false, origin), embedding, origin);
     validateSpec(spec);
     static const std::map<std::string, std::string> names{
         {"llama", "Llama"}, {"mistral", "Mistral"}, {"qwen2", "Qwen2"}, {"qwen3", "Qwen3"}};

@@ -124,12 +124,7 @@ ImportedModel importNemotronH(const json& c, NamedTensors tensors, const std::st
     mlp.channelMixerDim = integer(c, "intermediate_size", 21504, origin);
 
     for (char kind : pattern) spec.blocks.push_back(kind == 'M' ? mamba : kind == '*' ? attention : mlp);
-    if (!hasHead) {
-        if (!flag(c, "tie_word_embeddings", false, origin))
-            throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
-        out.tensors.emplace_back("decoder.weight", embedding);
-        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
-    }
+    hf::tieHeadIfMissing(out, hasHead, flag(c, "tie_word_embeddings", false, origin), embedding, origin);
     validateSpec(spec);
     out.variant = "Nemotron-H";
     return out;

@@ -107,11 +107,7 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
     if (embedding.size(0) != out.spec.vocabSize)
         throw Error(origin + ": config.json gives a (padded) vocabulary of " + std::to_string(out.spec.vocabSize) +
                     ", the embedding has " + std::to_string(embedding.size(0)) + " rows");
-    if (!hasHead) {
-        if (!tied) throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
-        out.tensors.emplace_back("decoder.weight", embedding);
-        out.warnings.push_back("lm_head.weight rebuilt from the tied embedding");
-    }
+    hf::tieHeadIfMissing(out, hasHead, tied, embedding, origin);
     const auto& mixer = out.spec.blocks.front().mixer;
     const bool falcon = mixer.options.value("bcdt_rms_eps", 0.0) > 0;
     out.variant = mixer.type == "mamba2" ? "Mamba-2" : falcon ? "Falcon-Mamba" : "Mamba";
