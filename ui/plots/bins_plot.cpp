@@ -24,7 +24,6 @@ BinsPlot::BinsPlot(QWidget* parent) : PlotWidget(tr("|λ| bins per layer"), pare
 void BinsPlot::setSource(const PlotSource& source) {
     source_ = source;
     bars_.clear();
-    layers_.clear();
     rows_.clear();
     mostHeads_ = 0;
     edges_.clear();
@@ -38,10 +37,10 @@ void BinsPlot::setSource(const PlotSource& source) {
         const bool byHeads = source.heads == PlotSource::Heads::All;
         for (size_t l = 0; l < r.layers.size(); ++l)
             if (source.showsLayer(l)) {
-                layers_.push_back(int(l));
                 const auto& layer = r.layers[l];
                 Row row{int(l), layer.index, layer.mixer, 0, {}};
-                for (const auto& m : layer.metrics) row.horizon = (row.horizon < 0 || m.horizon < 0) ? -1 : std::max(row.horizon, m.horizon);
+                for (const auto& m : layer.metrics)
+                    row.horizon = (row.horizon < 0 || m.horizon < 0) ? -1 : std::max(row.horizon, m.horizon);
                 if (byHeads) {
                     row.headShares.assign(size_t(layer.heads), 0.0);
                     for (int64_t h = 0; h < layer.heads; ++h)
@@ -52,13 +51,16 @@ void BinsPlot::setSource(const PlotSource& source) {
                 }
                 rows_.push_back(std::move(row));
             }
+        shownLayers_ = rows_.size();
         if (source.layer < 0)
             for (int64_t number : r.mixerlessLayers) rows_.push_back(Row{-1, number, kNoMixer, 0, {}});
         std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) { return a.number < b.number; });
         const bool withReference = source.referenceMatches();
-        const double groupWidth = 0.8, width = groupWidth / double(std::max<size_t>(layers_.size(), 1));
-        for (size_t j = 0; j < layers_.size(); ++j) {
-            const auto l = size_t(layers_[j]);
+        const double groupWidth = 0.8, width = groupWidth / double(std::max<size_t>(shownLayers_, 1));
+        size_t j = 0;
+        for (const Row& row : rows_) {
+            if (row.position < 0) continue;
+            const auto l = size_t(row.position);
             const auto stats = layerBins(r.layers[l], nbins);
             const auto reference = withReference ? layerBins(source.reference->layers[l], nbins) : LayerBins{};
             for (size_t i = 0; i < nbins; ++i) {
@@ -77,6 +79,7 @@ void BinsPlot::setSource(const PlotSource& source) {
                 top_ = std::max(top_, bar.mean + bar.std);
                 bars_.push_back(bar);
             }
+            ++j;
         }
     }
     setTitle(byHead() ? tr("|λ| ≥ 0.9 per layer and head") : tr("|λ| bins per layer"));
@@ -120,7 +123,8 @@ std::vector<std::pair<double, QString>> BinsPlot::yCategoryTicks() const {
     std::vector<std::pair<double, QString>> ticks;
     if (!heatMap()) return ticks;
     const size_t step = (rows_.size() + 15) / 16;
-    for (size_t row = 0; row < rows_.size(); row += step) ticks.emplace_back(double(row), QString::number(rows_[row].number));
+    for (size_t row = 0; row < rows_.size(); row += step)
+        ticks.emplace_back(double(row), QString::number(rows_[row].number));
     return ticks;
 }
 
@@ -159,7 +163,8 @@ void BinsPlot::paintHeatMap(QPainter& painter, const Frame& frame) const {
         const QRectF mixer = cellRect(frame, kMixerColumn, row).adjusted(2, 0.5, -2, -0.5).normalized();
         if (r.position < 0) {
             // No sequence mixer: no spectrum, a grey band across the row.
-            const QRectF band = cellRect(frame, 0, row).united(cellRect(frame, double(columns()), row)).adjusted(2, 0.5, -2, -0.5);
+            const QRectF band =
+                cellRect(frame, 0, row).united(cellRect(frame, double(columns()), row)).adjusted(2, 0.5, -2, -0.5);
             clip::fillRect(painter, band.normalized(), none.lighter(115), frame.rect);
             label(mixer, tr("no mixer"), Qt::black);
             continue;
@@ -209,8 +214,9 @@ std::vector<LegendEntry> BinsPlot::legend() const {
     if (heatMap()) {
         return entries;  // the strips name the mixers; a legend would cover cells
     }
-    for (int l : layers_)
-        entries.push_back({tr("layer %1 (%2)").arg(source_.layerNumber(size_t(l))).arg(source_.currentLabel), categoricalColour(l)});
+    for (const Row& row : rows_)
+        if (row.position >= 0)
+            entries.push_back({tr("layer %1 (%2)").arg(row.number).arg(source_.currentLabel), categoricalColour(row.position)});
     if (!bars_.empty() && !std::isnan(bars_.front().referenceMean))
         entries.push_back({source_.referenceLabel + tr(" (outline)"), foreground(), true});
     return entries;
@@ -245,7 +251,9 @@ QString BinsPlot::hoverText(const Frame& frame, QPointF pixel) const {
         const QRectF column = barRect(frame, bar, top_);
         if (pixel.x() < column.left() || pixel.x() > column.right()) continue;
         QString text = tr("layer %1, |λ| in %2\n%3: %4 ± %5 %")
-                           .arg(source_.layerNumber(size_t(bar.layer))).arg(QString::fromStdString(binLabel(edges_, bar.bin, mode_))).arg(source_.currentLabel)
+                           .arg(source_.layerNumber(size_t(bar.layer)))
+                           .arg(QString::fromStdString(binLabel(edges_, bar.bin, mode_)))
+                           .arg(source_.currentLabel)
                            .arg(bar.mean, 0, 'f', 2).arg(bar.std, 0, 'f', 2);
         if (!std::isnan(bar.referenceMean))
             text += tr("\n%1: %2 ± %3 %").arg(source_.referenceLabel).arg(bar.referenceMean, 0, 'f', 2).arg(bar.referenceStd, 0, 'f', 2);

@@ -2,8 +2,8 @@
 // the reference (init model or pinned result) as outlined bars. Above kHeatMapLayers layers, one picture of the
 // whole model instead: a layer × bin heat map, each row's mixer type named in a strip on the left and the layer's
 // longest memory horizon in a strip on the right; layers without a sequence mixer are grey rows marked "no mixer".
-// With every head asked for (PlotSource::Heads::All), the map is
-// layer × head instead, each cell the head's share of eigenvalues with |λ| ≥ 0.9 (the memory-keeping bins).
+// With every head asked for (PlotSource::Heads::All), the map is layer × head instead, each cell the head's share of
+// eigenvalues with |λ| ≥ 0.9 (the memory-keeping bins).
 #pragma once
 
 #include "plots/plot_source.h"
@@ -54,7 +54,6 @@ private:
     std::vector<double> edges_;
     std::string mode_;  // paper mode's bins are closed intervals
     std::vector<Bar> bars_;
-    std::vector<int> layers_;  // the shown layers' places in the result
     // The heat map's rows bottom-up in model order: the shown layers and the layers without a mixer among them.
     struct Row {
         int position = -1;  // in the result; −1 for a layer without a mixer
@@ -64,6 +63,7 @@ private:
         std::vector<double> headShares;  // per head: % with |λ| ≥ 0.9 (layer × head map)
     };
     std::vector<Row> rows_;
+    size_t shownLayers_ = 0;  // rows with a spectrum
     int64_t mostHeads_ = 0;
     int64_t maxLag_ = 1;
     double top_ = 100;

@@ -35,7 +35,8 @@ std::vector<LegendEntry> CurvePlot::curveLegend(const PlotSource& source, const 
         if (compact) {
             entries.push_back({QObject::tr("layer %1").arg(number), curveColour(l, 0, H, false)});
         } else if (source.heads == PlotSource::Heads::Band && H > 1) {
-            entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(number).arg(H), curveColour(l, 0, H, false)});
+            entries.push_back({QObject::tr("layer %1: median of %2 heads, 10–90 % band").arg(number).arg(H),
+                               curveColour(l, 0, H, false)});
         } else if (source.heads == PlotSource::Heads::One) {
             entries.push_back({QObject::tr("layer %1, head %2").arg(number).arg(std::min<int64_t>(source.head, H - 1)),
                                curveColour(l, 0, H, false)});

@@ -170,7 +170,8 @@ std::vector<LegendEntry> EigenPlot::legend() const {
         for (const auto& p : points_) most = std::max(most, colouring_ == Colouring::Layer ? p.layer : p.head);
         for (int i = 0; i <= std::min(most, 9); ++i)
             if (colouring_ == Colouring::Layer ? source_.showsLayer(size_t(i)) : true)
-                entries.push_back({colouring_ == Colouring::Layer ? tr("layer %1").arg(source_.layerNumber(size_t(i))) : tr("head %1").arg(i),
+                entries.push_back({colouring_ == Colouring::Layer ? tr("layer %1").arg(source_.layerNumber(size_t(i)))
+                                                                  : tr("head %1").arg(i),
                                    categoricalColour(i)});
     }
     if (!referencePoints_.empty()) entries.push_back({source_.referenceLabel, QColor(170, 170, 170)});

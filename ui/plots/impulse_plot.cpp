@@ -53,7 +53,9 @@ void ImpulsePlot::setMapMode(bool map) {
 }
 
 void ImpulsePlot::updateTitle() {
-    setTitle(mapMode_ ? tr("Impulse map ‖Φ(t, s)‖: layer %1, head %2, sample 0").arg(source_.layerNumber(source_.shownLayerPosition())).arg(source_.head)
+    setTitle(mapMode_ ? tr("Impulse map ‖Φ(t, s)‖: layer %1, head %2, sample 0")
+                            .arg(source_.layerNumber(source_.shownLayerPosition()))
+                            .arg(source_.head)
                       : tr("Impulse response ‖Φ(s+k, s)‖"));
 }
 

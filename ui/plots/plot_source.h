@@ -25,7 +25,9 @@ struct PlotSource {
     double epsilon = 0.01;  // the memory-horizon threshold the analysis used
 
     // The model's number of the current result's l-th layer (results skip layers without a mixer).
-    int64_t layerNumber(size_t l) const { return current && l < current->layers.size() ? current->layers[l].index : int64_t(l); }
+    int64_t layerNumber(size_t l) const {
+        return current && l < current->layers.size() ? current->layers[l].index : int64_t(l);
+    }
     bool showsLayer(size_t l) const { return layer < 0 || layerNumber(l) == layer; }
     // Where the layer shown alone lies in the current result (0 when every layer is shown or it has no spectrum).
     size_t shownLayerPosition() const;

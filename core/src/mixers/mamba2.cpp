@@ -53,7 +53,7 @@ int64_t ssdHeads(const ModelSpec& spec, const nlohmann::json& o) {
 SsdBaseImpl::SsdBaseImpl(const ModelSpec& spec, const nlohmann::json& o, bool gated, bool scalarDt, int64_t groups)
     : dModel_(spec.dModel),
       dInner_(innerOf(spec.dModel, o)),
-      nheads_(dInner_ / headdimOf(spec.dModel, o)),
+      nheads_(ssdHeads(spec, o)),
       headdim_(headdimOf(spec.dModel, o)),
       dState_(optInt(o, "d_state")),
       convKernel_(optInt(o, "d_conv")),

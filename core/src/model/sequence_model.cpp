@@ -106,7 +106,8 @@ BlockImpl::BlockImpl(const ModelSpec& spec, const BlockSpec& block)
     if (spec.norm != "none") {
         const double eps = normEps(spec);
         norm = register_module(style_ == "paper_ssm" ? "normalize" : "norm", ChannelNorm(spec.norm, d, eps));
-        if (style_ == "standard" && mixer_ && channelMixer_ != "none") norm2 = register_module("norm2", ChannelNorm(spec.norm, d, eps));
+        if (style_ == "standard" && mixer_ && channelMixer_ != "none")
+            norm2 = register_module("norm2", ChannelNorm(spec.norm, d, eps));
     }
 }
 

@@ -186,7 +186,8 @@ AnalysisResult analyze(const Model& model, const InputSpec& input, const Analysi
         if (l < 0 || l >= int64_t(blocks.size()))
             throw Error("layers: " + std::to_string(l) + " is outside the model's " + std::to_string(blocks.size()) + " layers");
         if (!blocks[size_t(l)]->hasMixer())
-            throw Error("layers: layer " + std::to_string(l) + " has no sequence mixer (" + blocks[size_t(l)]->describe() + ")");
+            throw Error("layers: layer " + std::to_string(l) + " has no sequence mixer (" + blocks[size_t(l)]->describe() +
+                        ")");
     }
     // Blocks without a mixer have no spectrum: they run and are passed by.
     const auto selected = [&](size_t l) {

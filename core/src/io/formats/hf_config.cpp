@@ -40,7 +40,8 @@ void checkTimeStepLimit(const nlohmann::json& c, const std::string& origin) {
         refuse(origin, "time_step_limit " + limit.dump() + " (a clamp of Δ; only (0, ∞) is implemented)");
 }
 
-void tieHeadIfMissing(ImportedModel& out, bool hasHead, bool tied, const torch::Tensor& embedding, const std::string& origin) {
+void tieHeadIfMissing(ImportedModel& out, bool hasHead, bool tied, const torch::Tensor& embedding,
+                      const std::string& origin) {
     if (hasHead) return;
     if (!tied) throw Error(origin + ": lm_head.weight is missing and the config does not tie it to the embedding");
     out.tensors.emplace_back("decoder.weight", embedding);

@@ -20,7 +20,8 @@ bool flag(const nlohmann::json& config, const std::string& key, bool fallback, c
 
 // Without lm_head.weight in the file, the head is the embedding when the config ties them (a warning says so);
 // otherwise an error.
-void tieHeadIfMissing(ImportedModel& out, bool hasHead, bool tied, const torch::Tensor& embedding, const std::string& origin);
+void tieHeadIfMissing(ImportedModel& out, bool hasHead, bool tied, const torch::Tensor& embedding,
+                      const std::string& origin);
 
 // config.json as Python's json writes it may hold the bare words Infinity, -Infinity and NaN, which are not JSON:
 // the text with each such word outside a string quoted, so that it parses.

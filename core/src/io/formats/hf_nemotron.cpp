@@ -15,7 +15,8 @@ using hf::flag, hf::integer, hf::number, hf::present, hf::refuse;
 // The layer kinds, one character each as in hybrid_override_pattern: 'M' Mamba-2, '*' attention, '-' MLP.
 std::string layerPattern(const json& c, const std::string& origin) {
     if (present(c, "hybrid_override_pattern")) {
-        if (!c["hybrid_override_pattern"].is_string()) throw Error(origin + ": hybrid_override_pattern is not a string");
+        if (!c["hybrid_override_pattern"].is_string())
+            throw Error(origin + ": hybrid_override_pattern is not a string");
         return c["hybrid_override_pattern"].get<std::string>();
     }
     if (!present(c, "layers_block_type") || !c["layers_block_type"].is_array())
@@ -34,7 +35,8 @@ std::string layerPattern(const json& c, const std::string& origin) {
 
 std::string ourName(const std::string& key, const std::string& pattern, const std::string& origin) {
     static const std::regex layerKey(R"(^backbone\.layers\.(\d+)\.(norm|mixer)\.(.+)$)");
-    if (key == "backbone.embeddings.weight" || key == "backbone.embedding.weight") return "encoder.word_embeddings.weight";
+    if (key == "backbone.embeddings.weight" || key == "backbone.embedding.weight")
+        return "encoder.word_embeddings.weight";
     if (key == "backbone.norm_f.weight") return "norm.weight";
     if (key == "lm_head.weight") return "decoder.weight";
     std::smatch m;
@@ -110,12 +112,14 @@ ImportedModel importNemotronH(const json& c, NamedTensors tensors, const std::st
                            {"norm_eps", spec.normEps}};
 
     const int64_t heads = integer(c, "num_attention_heads", 32, origin);
-    if (heads <= 0 || heads > 1024) throw Error(origin + ": num_attention_heads " + std::to_string(heads) + " is absurd");
+    if (heads <= 0 || heads > 1024)
+        throw Error(origin + ": num_attention_heads " + std::to_string(heads) + " is absurd");
     BlockSpec attention;
     attention.mixer.type = "gqa_attention";
     attention.mixer.options = {{"num_heads", heads},
                                {"num_kv_heads", integer(c, "num_key_value_heads", heads, origin)},
-                               {"head_dim", integer(c, "head_dim", integer(c, "attention_head_dim", 128, origin), origin)},
+                               {"head_dim",
+                                integer(c, "head_dim", integer(c, "attention_head_dim", 128, origin), origin)},
                                {"rope_theta", 0.0}};
 
     BlockSpec mlp;

@@ -1,14 +1,14 @@
 // Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), fla's GLA,
-// RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), GPT-2 (hf_gpt2.cpp) and the Llama family: Llama, Mistral,
-// Qwen2, Qwen3 (hf_llama.cpp), Nemotron-H (hf_nemotron.cpp): a folder with config.json and model.safetensors, a sharded model.safetensors.index.json
-// or pytorch_model.bin; or one weights file with config.json beside it.
+// RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), GPT-2 (hf_gpt2.cpp), the Llama family: Llama, Mistral, Qwen2,
+// Qwen3 (hf_llama.cpp) and Nemotron-H (hf_nemotron.cpp): a folder with config.json and model.safetensors, a sharded
+// model.safetensors.index.json or pytorch_model.bin; or one weights file with config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
 #include "io/formats/format.h"
+#include "io/formats/hf_config.h"
 #include "io/formats/hf_fla.h"
 #include "io/formats/hf_gpt2.h"
-#include "io/formats/hf_config.h"
 #include "io/formats/hf_llama.h"
 #include "io/formats/hf_nemotron.h"
 #include "io/formats/signatures.h"
@@ -261,7 +261,8 @@ ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
               "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3, Nemotron-H or fla (GLA, RetNet, "
-              "DeltaNet, Gated DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or pytorch_model.bin",
+              "DeltaNet, Gated DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or "
+              "pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
         fs::path folder, weights;
