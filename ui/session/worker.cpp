@@ -63,16 +63,22 @@ void Worker::cancelRunning(quint64 id) {
 
 bool Worker::busy() const {
     std::lock_guard lock(mutex_);
-    return running_ || !waiting_.empty();
+    return running_ || !waiting_.empty() || undelivered_ > 0;
 }
 
 void Worker::complete(Task task, Outcome outcome) {
     outcome.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - task.submitted).count();
-    // Queued to this object's thread: Qt drops the call if the Worker is destroyed first.
+    ++undelivered_;  // the caller holds mutex_
+    // Queued to this object's thread: Qt drops the call if the Worker is destroyed first. The worker stays busy until
+    // the completion has run, so what it starts (a model opened starts its analysis) follows without a gap.
     QMetaObject::invokeMethod(
         this,
         [this, done = std::move(task.done), outcome = std::move(outcome)] {
             if (done) done(outcome);
+            {
+                std::lock_guard lock(mutex_);
+                --undelivered_;
+            }
             if (!busy()) Q_EMIT idle();
         },
         Qt::QueuedConnection);

@@ -51,6 +51,7 @@ public:
     void cancel();
     // Stops job `id` if it is the one running (a superseded request that has shown what it could).
     void cancelRunning(quint64 id);
+    // A job waiting or running, or a completion not yet delivered on this object's thread.
     bool busy() const;
 
 Q_SIGNALS:
@@ -73,6 +74,7 @@ private:
     std::condition_variable wake_;
     std::deque<Task> waiting_;
     bool running_ = false, stopping_ = false;
+    int undelivered_ = 0;  // completions queued to this object's thread that have not run yet
     quint64 nextId_ = 1, runningId_ = 0;
     std::atomic<bool> cancel_{false};
     std::thread thread_;

@@ -148,6 +148,30 @@ TEST(Worker, PartialValuesArriveInOrderBeforeTheCompletion) {
     EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
 }
 
+// A finished job's completion runs on the GUI thread later; until it has, the worker is busy, so what the completion
+// starts (an opened model's analysis) follows without a moment in which nothing seems to be happening.
+TEST(Worker, StaysBusyUntilTheCompletionHasRun) {
+    Worker worker(Worker::Policy::Queue);
+    std::atomic<bool> finished{false};
+    bool delivered = false, busyInCompletion = false;
+    worker.submit(
+        [&](const Worker::Context&) {
+            finished = true;
+            return std::any(1);
+        },
+        [&](const Worker::Outcome&) {
+            delivered = true;
+            busyInCompletion = worker.busy();
+        });
+    while (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the job has returned; its completion is queued
+    EXPECT_FALSE(delivered);
+    EXPECT_TRUE(worker.busy());
+    ASSERT_TRUE(waitFor([&] { return delivered; }));
+    EXPECT_TRUE(busyInCompletion);
+    EXPECT_FALSE(worker.busy());
+}
+
 TEST(Worker, LatestWinsCancelsWaitingJobsAndCompletesEveryOne) {
     Worker worker(Worker::Policy::LatestWins);
     std::atomic<bool> running{false}, release{false};
