@@ -22,7 +22,7 @@ struct MixerSpec {
 
 struct BlockSpec {
     MixerSpec mixer;
-    std::string channelMixer = "none";  // none | mlp | mlp_tanh | glu | swiglu | relu2 (see blockFieldSchema())
+    std::string channelMixer = "none";  // none | mlp | mlp_tanh | glu | swiglu | geglu | relu2 (see blockFieldSchema())
     int64_t channelMixerDim = 0;        // hidden width of the MLP (0: 4·d_model)
     bool outputGate = false;            // out = (x + y)·SiLU(W_z x)
 };
@@ -52,6 +52,8 @@ struct ModelSpec {
     int64_t outputDim = 0;               // 0: vocabSize
     bool headBias = false;
     double dropout = 0.0;
+    double embedScale = 1.0;             // factor on the token embeddings (Gemma: √d_model rounded to bfloat16)
+    double logitSoftCap = 0.0;           // logits = c·tanh(logits / c); 0: none
     uint64_t seed = 0;
     std::vector<BlockSpec> blocks;
 };

@@ -16,6 +16,8 @@ std::vector<OptionSpec> GqaAttentionImpl::options() {
             boolOption("qkv_bias", false, "biases on q_proj, k_proj, v_proj (Qwen2, Llama attention_bias)"),
             boolOption("o_bias", false, "a bias on o_proj (Llama attention_bias)"),
             floatOption("rope_theta", 10000.0, 0.0, 1e12, "rotary base θ; 0 for no rotary positions"),
+            intOption("rotary_dim", 0, 0, 4096,
+                      "the leading channels of each head that rotate, the rest pass (0: all; RecurrentGemma: half)"),
             floatOption("rope_llama3_factor", 0.0, 0.0, 1e6,
                         "Llama-3.1 frequency scaling: the factor for long wavelengths (0: none)"),
             floatOption("rope_llama3_low_freq_factor", 1.0, 1e-6, 1e6, "Llama-3.1 scaling: low_freq_factor"),
@@ -37,8 +39,10 @@ void GqaAttentionImpl::check(const ModelSpec& spec, const nlohmann::json& o, con
     if (optFloat(o, "rope_llama3_factor") > 0 &&
         !(optFloat(o, "rope_llama3_high_freq_factor") > optFloat(o, "rope_llama3_low_freq_factor")))
         throw Error(where + ".rope_llama3_high_freq_factor: must exceed rope_llama3_low_freq_factor");
-    if (optFloat(o, "rope_theta") > 0 && headDim % 2 != 0)
-        throw Error(where + ".head_dim: rotary positions need an even head width, not " + std::to_string(headDim));
+    const int64_t rotary = optInt(o, "rotary_dim") > 0 ? optInt(o, "rotary_dim") : headDim;
+    if (optFloat(o, "rope_theta") > 0 && (rotary % 2 != 0 || rotary > headDim))
+        throw Error(where + ".rotary_dim: rotary positions need an even width within head_dim=" +
+                    std::to_string(headDim) + ", not " + std::to_string(rotary));
 }
 
 GqaAttentionImpl::GqaAttentionImpl(const ModelSpec& spec, const nlohmann::json& o)
@@ -46,6 +50,7 @@ GqaAttentionImpl::GqaAttentionImpl(const ModelSpec& spec, const nlohmann::json& 
       heads_(optInt(o, "num_heads")),
       kvHeads_(optInt(o, "num_kv_heads") > 0 ? optInt(o, "num_kv_heads") : optInt(o, "num_heads")),
       headDim_(optInt(o, "head_dim") > 0 ? optInt(o, "head_dim") : spec.dModel / optInt(o, "num_heads")),
+      rotaryDim_(optInt(o, "rotary_dim") > 0 ? optInt(o, "rotary_dim") : headDim_),
       window_(optInt(o, "sliding_window")),
       ropeTheta_(optFloat(o, "rope_theta")),
       llama3Factor_(optFloat(o, "rope_llama3_factor")),
@@ -76,6 +81,7 @@ std::string GqaAttentionImpl::describe() const {
         std::ostringstream theta;
         theta << ropeTheta_;
         text += ", rope θ " + theta.str() + (llama3Factor_ > 0 ? " (llama3 scaling)" : "");
+        if (rotaryDim_ < headDim_) text += " on " + std::to_string(rotaryDim_) + " channels";
     }
     if (qkNorm_) text += ", q/k norm";
     if (window_ > 0) text += ", window " + std::to_string(window_);
@@ -84,11 +90,11 @@ std::string GqaAttentionImpl::describe() const {
 
 void GqaAttentionImpl::rotate(torch::Tensor& q, torch::Tensor& k) {
     if (ropeTheta_ <= 0) return;
-    const int64_t T = q.size(2), half = headDim_ / 2;
+    const int64_t T = q.size(2), half = rotaryDim_ / 2;
     // inv_freq and the angles in float32 whatever q is, as transformers computes them; float64 q gets float64.
     const auto real = q.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
     const auto opts = torch::TensorOptions().dtype(real).device(q.device());
-    auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, headDim_, 2, opts) / double(headDim_));
+    auto invFreq = 1.0 / torch::pow(ropeTheta_, torch::arange(0, rotaryDim_, 2, opts) / double(rotaryDim_));
     if (llama3Factor_ > 0) {
         // Llama-3.1 (transformers _compute_llama3_parameters): wavelengths beyond original/low divided by the
         // factor, below original/high kept, a linear blend in between.
@@ -102,7 +108,9 @@ void GqaAttentionImpl::rotate(torch::Tensor& q, torch::Tensor& k) {
     const auto cos = torch::cat({angles.cos(), angles.cos()}, -1).to(q.scalar_type());
     const auto sin = torch::cat({angles.sin(), angles.sin()}, -1).to(q.scalar_type());
     const auto rotated = [&](const torch::Tensor& y) {
-        return y * cos + torch::cat({-y.narrow(-1, half, half), y.narrow(-1, 0, half)}, -1) * sin;
+        const auto part = y.narrow(-1, 0, rotaryDim_);
+        const auto turned = part * cos + torch::cat({-part.narrow(-1, half, half), part.narrow(-1, 0, half)}, -1) * sin;
+        return rotaryDim_ == headDim_ ? turned : torch::cat({turned, y.narrow(-1, rotaryDim_, headDim_ - rotaryDim_)}, -1);
     };
     q = rotated(q);
     k = rotated(k);

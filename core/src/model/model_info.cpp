@@ -4,10 +4,17 @@
 #include "model/sequence_model.h"
 
 #include <map>
+#include <sstream>
 
 namespace eigenscope {
 
 namespace {
+
+std::string number(double value) {
+    std::ostringstream text;
+    text << value;
+    return text.str();
+}
 
 // "layers.3.attention.Wqkv.weight" → "layers.3"; "encoder.word_embeddings.weight" → "encoder".
 std::string groupOf(const std::string& name) {
@@ -37,11 +44,13 @@ ModelInfo describeModule(const ModelSpec& spec, SequenceModel& model) {
             g.description = spec.encoder == "tokens"
                                 ? "token embedding " + std::to_string(spec.vocabSize) + " × " + std::to_string(spec.dModel) +
                                       (spec.maxPositions > 0 ? ", " + std::to_string(spec.maxPositions) + " learned positions"
-                                                             : "")
+                                                             : "") +
+                                      (spec.embedScale != 1.0 ? ", scaled by " + number(spec.embedScale) : "")
                                 : spec.encoder + " encoder";
         } else if (group == "decoder") {
             g.description = (spec.head == "lm" ? "LM head → " : spec.pooling + "-pooled classifier → ") +
-                            std::to_string(outputWidth(spec)) + (spec.headBias ? " (with bias)" : " (no bias)");
+                            std::to_string(outputWidth(spec)) + (spec.headBias ? " (with bias)" : " (no bias)") +
+                            (spec.logitSoftCap > 0 ? ", soft cap " + number(spec.logitSoftCap) : "");
         } else if (group == "norm") {
             g.description = "final " + spec.norm + " norm";
         }

@@ -33,11 +33,12 @@ ChannelMixerImpl::ChannelMixerImpl(const std::string& kind, int64_t d, int64_t h
     if (kind_ == "mlp" || kind_ == "mlp_tanh") {
         encoder = register_module("encoder", torch::nn::Linear(d, hidden));
         decoder = register_module("decoder", torch::nn::Linear(hidden, d));
-    } else if (kind_ == "swiglu" || kind_ == "relu2") {
+    } else if (kind_ == "swiglu" || kind_ == "geglu" || kind_ == "relu2") {
         using torch::nn::Linear, torch::nn::LinearOptions;
-        if (kind_ == "swiglu") gate_proj = register_module("gate_proj", Linear(LinearOptions(d, hidden).bias(false)));
-        up_proj = register_module("up_proj", Linear(LinearOptions(d, hidden).bias(false)));
-        down_proj = register_module("down_proj", Linear(LinearOptions(hidden, d).bias(false)));
+        const bool bias = kind_ == "geglu";
+        if (kind_ != "relu2") gate_proj = register_module("gate_proj", Linear(LinearOptions(d, hidden).bias(bias)));
+        up_proj = register_module("up_proj", Linear(LinearOptions(d, hidden).bias(bias)));
+        down_proj = register_module("down_proj", Linear(LinearOptions(hidden, d).bias(bias)));
     } else {
         linear = register_module("linear", torch::nn::Linear(d, 2 * d));
     }
@@ -49,9 +50,11 @@ torch::Tensor ChannelMixerImpl::forward(const torch::Tensor& x, double dropout) 
         const auto hidden = torch::dropout(kind_ == "mlp" ? torch::gelu(h) : torch::gelu(h, "tanh"), dropout, is_training());
         return torch::dropout(decoder->forward(hidden), dropout, is_training());
     }
-    if (kind_ == "swiglu" || kind_ == "relu2") {
+    if (kind_ == "swiglu" || kind_ == "geglu" || kind_ == "relu2") {
         const auto up = up_proj->forward(x);
-        const auto hidden = kind_ == "swiglu" ? torch::silu(gate_proj->forward(x)) * up : torch::relu(up).square();
+        const auto hidden = kind_ == "relu2"    ? torch::relu(up).square()
+                            : kind_ == "swiglu" ? torch::silu(gate_proj->forward(x)) * up
+                                                : torch::gelu(gate_proj->forward(x), "tanh") * up;
         return torch::dropout(down_proj->forward(hidden), dropout, is_training());
     }
     const auto t = linear->forward(x);
@@ -222,6 +225,7 @@ torch::Tensor SequenceModelImpl::encode(const torch::Tensor& input) {
         return F::embedding(input, encoderLinear->weight.t()) + encoderLinear->bias;
     }
     auto x = wordEmbeddings->forward(input);
+    if (spec_.embedScale != 1.0) x = x * spec_.embedScale;
     if (positionEmbeddings) {
         if (T > spec_.maxPositions)
             throw Error("model input: T=" + std::to_string(T) + " exceeds the " + std::to_string(spec_.maxPositions) +
@@ -238,7 +242,8 @@ torch::Tensor SequenceModelImpl::head(const torch::Tensor& x) {
         else if (spec_.pooling == "last") h = h.select(1, h.size(1) - 1);
         else h = std::get<0>(h.max(1));
     }
-    return decoder->forward(h);
+    const auto logits = decoder->forward(h);
+    return spec_.logitSoftCap > 0 ? spec_.logitSoftCap * torch::tanh(logits / spec_.logitSoftCap) : logits;
 }
 
 torch::Tensor SequenceModelImpl::forwardFromEmbeddings(const torch::Tensor& x,

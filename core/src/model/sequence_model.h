@@ -28,7 +28,8 @@ private:
 TORCH_MODULE(ChannelNorm);
 
 // The channel mixers: MLP (encoder → GELU → decoder; mlp_tanh with GPT-2's tanh GELU), GLU (linear → a ⊙ σ(b)),
-// SwiGLU (fla GatedMLP) and ReLU² (Nemotron-H: down(relu(up x)²), no biases).
+// SwiGLU (fla GatedMLP), GeGLU (Griffin's MLP block: down(GELU_tanh(gate x)·up x), with biases) and ReLU²
+// (Nemotron-H: down(relu(up x)²), no biases).
 class ChannelMixerImpl : public torch::nn::Module {
 public:
     ChannelMixerImpl(const std::string& kind, int64_t d, int64_t hidden);
@@ -37,7 +38,7 @@ public:
 private:
     std::string kind_;
     torch::nn::Linear encoder{nullptr}, decoder{nullptr}, linear{nullptr};
-    torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // swiglu, relu2
+    torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};  // swiglu, geglu, relu2
 };
 TORCH_MODULE(ChannelMixer);
 

@@ -78,16 +78,18 @@ const std::vector<OptionSpec>& modelFieldSchema() {
         intOption("output_dim", 0, 0, 1 << 24, "output width (0: the vocabulary)"),
         boolOption("head_bias", false, "a bias in the head"),
         floatOption("dropout", 0.0, 0.0, 0.999, "dropout after each mixer while training"),
+        floatOption("embed_scale", 1.0, 1e-6, 1e6, "factor on the token embeddings (Gemma: √d_model rounded to bf16)"),
+        floatOption("logit_soft_cap", 0.0, 0.0, 1e6, "logits = c·tanh(logits / c) (0: none)"),
         intOption("seed", 0, 0, std::numeric_limits<int32_t>::max(), "initialization seed")};
     return schema;
 }
 
 const std::vector<OptionSpec>& blockFieldSchema() {
     static const std::vector<OptionSpec> schema = {
-        choiceOption("channel_mixer", "none", {"none", "mlp", "mlp_tanh", "glu", "swiglu", "relu2"},
+        choiceOption("channel_mixer", "none", {"none", "mlp", "mlp_tanh", "glu", "swiglu", "geglu", "relu2"},
                      "the block's channel mixer (mlp_tanh: GPT-2's, with the tanh GELU; swiglu: down(SiLU(gate x)·up x); "
-                     "relu2: Nemotron-H's down(relu(up x)²))"),
-        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP, SwiGLU or ReLU² (0: 4·d_model)"),
+                     "geglu: Griffin's down(GELU_tanh(gate x)·up x) with biases; relu2: Nemotron-H's down(relu(up x)²))"),
+        intOption("channel_mixer_dim", 0, 0, 1 << 20, "hidden width of the MLP, SwiGLU, GeGLU or ReLU² (0: 4·d_model)"),
         boolOption("output_gate", false, "out = (x + y)·SiLU(W_z x)")};
     return schema;
 }
@@ -115,6 +117,12 @@ void validateSpec(const ModelSpec& spec) {
         throw Error("output_dim: a linear encoder has no vocabulary, so output_dim must be set");
     if (!(spec.dropout >= 0.0 && spec.dropout < 1.0))
         throw Error("dropout: " + std::to_string(spec.dropout) + " is outside [0, 1)");
+    if (!(spec.embedScale >= 1e-6 && spec.embedScale <= 1e6))
+        throw Error("embed_scale: " + std::to_string(spec.embedScale) + " is outside [1e-6, 1e6]");
+    if (spec.embedScale != 1.0 && spec.encoder != "tokens")
+        throw Error("embed_scale: scales the \"tokens\" encoder's embeddings only");
+    if (!(spec.logitSoftCap >= 0.0 && spec.logitSoftCap <= 1e6))
+        throw Error("logit_soft_cap: " + std::to_string(spec.logitSoftCap) + " is outside [0, 1e6]");
     if (spec.blocks.empty()) throw Error("blocks: a model needs at least one block");
     requireRange("blocks (count)", int64_t(spec.blocks.size()), 1, 256);
     if (spec.style == "paper_transformer" && spec.norm != "layer")
@@ -171,6 +179,8 @@ json specToJson(const ModelSpec& spec) {
             {"output_dim", spec.outputDim},
             {"head_bias", spec.headBias},
             {"dropout", spec.dropout},
+            {"embed_scale", spec.embedScale},
+            {"logit_soft_cap", spec.logitSoftCap},
             {"seed", spec.seed},
             {"blocks", blocks}};
 }
@@ -180,7 +190,7 @@ ModelSpec specFromJson(const json& j, const std::string& origin) {
     rejectUnknownKeys(j,
                       {"name", "description", "style", "d_model", "encoder", "vocab_size", "input_dim",
                        "max_positions", "seq_len", "norm", "norm_position", "norm_eps", "final_norm", "ssm_activation", "head",
-                       "pooling", "output_dim", "head_bias", "dropout", "seed", "blocks", "num_layers", "mixer",
+                       "pooling", "output_dim", "head_bias", "dropout", "embed_scale", "logit_soft_cap", "seed", "blocks", "num_layers", "mixer",
                        "channel_mixer", "channel_mixer_dim", "output_gate"},
                       origin);
     ModelSpec spec;
@@ -202,6 +212,8 @@ ModelSpec specFromJson(const json& j, const std::string& origin) {
     readField(j, "output_dim", spec.outputDim, origin);
     readField(j, "head_bias", spec.headBias, origin);
     readField(j, "dropout", spec.dropout, origin);
+    readField(j, "embed_scale", spec.embedScale, origin);
+    readField(j, "logit_soft_cap", spec.logitSoftCap, origin);
     readField(j, "seed", spec.seed, origin);
 
     auto readBlock = [&](const json& b, const std::string& where) {

@@ -546,6 +546,48 @@ TEST(NemotronHImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
     EXPECT_NE(shortPattern.find("the layer pattern has 4 layers"), std::string::npos) << shortPattern;
 }
 
+TEST(RecurrentGemmaImport, GriffinLayersWithLocalAttentionMatchTheReference) {
+    const Model model = Model::open(fixture("recurrent_gemma_hf"));
+    EXPECT_EQ(model.source().format, "Hugging Face / mamba_ssm: RecurrentGemma");
+    const auto& spec = model.spec();
+    EXPECT_DOUBLE_EQ(spec.embedScale, 4.90625) << "√24 rounded to bfloat16, as transformers' normalizer buffer";
+    EXPECT_DOUBLE_EQ(spec.logitSoftCap, 3.0);
+    std::vector<std::string> mixers;
+    for (const auto& block : spec.blocks) mixers.push_back(block.mixer.type);
+    EXPECT_EQ(mixers, (std::vector<std::string>{"rglru", "rglru", "gqa_attention", "rglru"})) << "block_types repeated";
+    const auto& attention = spec.blocks[2].mixer.options;
+    EXPECT_EQ(attention["rotary_dim"], 6) << "partial_rotary_factor 0.5 of head_dim 12";
+    EXPECT_EQ(attention["sliding_window"], 6) << "keys i − 5 … i: the window and the query's own";
+    EXPECT_EQ(spec.blocks[0].channelMixer, "geglu");
+    EXPECT_EQ(spec.blocks[0].channelMixerDim, 20) << "intermediate_size / 2";
+    ASSERT_EQ(model.source().warnings.size(), 1u);
+    EXPECT_NE(model.source().warnings[0].find("lm_head.weight rebuilt"), std::string::npos);
+    expectMatchesReference(model, "recurrent_gemma_hf");
+    expectLayerEigenvalues(model, "recurrent_gemma_hf", 0);
+    expectLayerEigenvalues(model, "recurrent_gemma_hf", 2);
+
+    // recurrentgemma's window holds window + 1 keys: one key fewer (as attention_window_size 4 gives) is another model.
+    const Model narrower = Model::open(withConfig("recurrent_gemma_hf", "attention_window_size", 4));
+    const auto tokens = io::readNpy(fixture("expected/recurrent_gemma_hf_tokens.npy"));
+    EXPECT_GT(relativeError(logits(narrower, tokens).to(torch::kFloat64),
+                            io::readNpy(fixture("expected/recurrent_gemma_hf_logits.npy"))),
+              1e-3);
+}
+
+TEST(RecurrentGemmaImport, OptionsEigenscopeDoesNotImplementAreRefusedByName) {
+    const std::vector<std::tuple<std::string, nlohmann::json, std::string>> cases{
+        {"hidden_activation", "gelu", "hidden_activation \"gelu\""},
+        {"attention_bias", true, "attention_bias"},
+        {"rope_scaling", {{"rope_type", "linear"}, {"factor", 2.0}}, "rope_scaling"}};
+    for (const auto& [key, value, named] : cases) {
+        const auto error = errorOf([&] { Model::open(withConfig("recurrent_gemma_hf", key, value)); });
+        EXPECT_NE(error.find(named), std::string::npos) << key << ": " << error;
+        EXPECT_NE(error.find("not supported"), std::string::npos) << key << ": " << error;
+    }
+    const auto badKinds = errorOf([&] { Model::open(withConfig("recurrent_gemma_hf", "block_types", {"recurrent", "mlp"})); });
+    EXPECT_NE(badKinds.find("known: recurrent, attention"), std::string::npos) << badKinds;
+}
+
 TEST(MambaImport, ShardedCheckpointByFolderAndByIndex) {
     expectMatchesReference(Model::open(fixture("mamba2_sharded")), "mamba2");
     expectMatchesReference(Model::open(fixture("mamba2_sharded/model.safetensors.index.json")), "mamba2");

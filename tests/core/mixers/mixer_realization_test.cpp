@@ -124,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, LoadedModelRealizationTest,
                          ::testing::Values("mamba_ssm", "mamba2_hf", "falcon_mamba_hf", "mamba2_groups_hf", "gla_fla",
                                            "retnet_fla", "deltanet_fla", "gated_deltanet_fla", "llama_hf",
                                            "mistral_hf", "qwen2_hf", "qwen3_hf", "gpt2_hf",
-                                           "llama31_hf", "nemotron_h_hf"),
+                                           "llama31_hf", "nemotron_h_hf", "recurrent_gemma_hf"),
                          [](const auto& info) { return info.param; });
 
 TEST(MixerRegistry, EveryRegisteredMixerHasARealizationCase) {

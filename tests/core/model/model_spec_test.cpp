@@ -88,6 +88,22 @@ TEST(ModelSpec, ABlockWithoutAMixerIsItsChannelMixerAlone) {
     EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("only the standard block may have no mixer"), std::string::npos);
 }
 
+TEST(ModelSpec, EmbeddingScaleAndLogitSoftCapAreCheckedAndRoundTrip) {
+    ModelSpec spec = smallSpec();
+    spec.embedScale = 4.90625;
+    spec.logitSoftCap = 30.0;
+    EXPECT_EQ(errorOf([&] { validateSpec(spec); }), "");
+    const ModelSpec again = specFromJsonText(specToJson(spec).dump(), "round trip");
+    EXPECT_DOUBLE_EQ(again.embedScale, 4.90625);
+    EXPECT_DOUBLE_EQ(again.logitSoftCap, 30.0);
+    spec.logitSoftCap = -1;
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("logit_soft_cap"), std::string::npos);
+    spec.logitSoftCap = 0;
+    spec.encoder = "onehot";
+    EXPECT_NE(errorOf([&] { validateSpec(spec); }).find("embed_scale: scales the \"tokens\" encoder's embeddings only"),
+              std::string::npos);
+}
+
 TEST(ModelSpec, NegativeSizeIsAClearError) {
     ModelSpec spec = smallSpec();
     spec.dModel = -4;

@@ -2,6 +2,7 @@
 
 #include "eigenscope/error.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace eigenscope::io::hf {
@@ -93,7 +94,7 @@ ModelSpec rmsDecoderSpec(const nlohmann::json& c, const std::string& name, const
     spec.finalNorm = true;
     spec.head = "lm";
     spec.headBias = false;
-    spec.seqLen = integer(c, "max_position_embeddings", 2048, origin);
+    spec.seqLen = std::min(integer(c, "max_position_embeddings", 2048, origin), kDefaultInputLength);
     layers = integer(c, "num_hidden_layers", defaultLayers, origin);
     if (layers <= 0 || layers > 4096) throw Error(origin + ": num_hidden_layers " + std::to_string(layers) + " is absurd");
     if (embeddingRows != spec.vocabSize || embeddingColumns != spec.dModel)

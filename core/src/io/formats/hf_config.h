@@ -31,9 +31,13 @@ std::string withQuotedNonFinite(const std::string& text);
 // no-op (0, ∞) of mamba_ssm's kernels is implemented; another clamp is refused.
 void checkTimeStepLimit(const nlohmann::json& config, const std::string& origin);
 
-// The pre-norm RMSNorm decoder the fla and Llama families share: token embedding of hidden_size × vocab_size,
-// RMSNorm with ε from `epsKey`, a final norm, an LM head without bias, seq_len from max_position_embeddings; no
-// blocks yet. `layers` gets num_hidden_layers. The embedding's shape must be the config's.
+// The default input length of a pretrained decoder (its seq_len): what it was trained on can be 100,000 positions,
+// far more than an interactive analysis wants; the input's T sets any other length.
+constexpr int64_t kDefaultInputLength = 512;
+
+// The pre-norm RMSNorm decoder the fla, Llama, Nemotron-H and RecurrentGemma families share: token embedding of
+// hidden_size × vocab_size, RMSNorm with ε from `epsKey`, a final norm, an LM head without bias, seq_len the smaller of
+// max_position_embeddings and kDefaultInputLength; no blocks yet. `layers` gets num_hidden_layers. The embedding's shape must be the config's.
 ModelSpec rmsDecoderSpec(const nlohmann::json& config, const std::string& name, const std::string& epsKey,
                          int64_t defaultWidth, int64_t defaultLayers, int64_t embeddingRows, int64_t embeddingColumns,
                          int64_t& layers, const std::string& origin);

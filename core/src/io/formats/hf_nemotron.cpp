@@ -95,7 +95,6 @@ ImportedModel importNemotronH(const json& c, NamedTensors tensors, const std::st
                                   embedding.size(1), layers, origin);
     ModelSpec& spec = out.spec;
     spec.normEps = number(c, "layer_norm_epsilon", 1e-5, origin);
-    spec.seqLen = integer(c, "max_position_embeddings", 4096, origin);
 
     const int64_t mambaHeads = integer(c, "mamba_num_heads", 128, origin);
     const int64_t mambaHeadDim = integer(c, "mamba_head_dim", 64, origin);

@@ -1,7 +1,8 @@
 // Hugging Face checkpoints: mamba_ssm and transformers Mamba, Falcon-Mamba and Mamba-2 (with groups), fla's GLA,
 // RetNet, DeltaNet and Gated DeltaNet (hf_fla.cpp), GPT-2 (hf_gpt2.cpp), the Llama family: Llama, Mistral, Qwen2,
-// Qwen3 (hf_llama.cpp) and Nemotron-H (hf_nemotron.cpp): a folder with config.json and model.safetensors, a sharded
-// model.safetensors.index.json or pytorch_model.bin; or one weights file with config.json beside it.
+// Qwen3 (hf_llama.cpp), Nemotron-H (hf_nemotron.cpp) and RecurrentGemma (hf_recurrent_gemma.cpp): a folder with
+// config.json and model.safetensors, a sharded model.safetensors.index.json or pytorch_model.bin; or one weights file
+// with config.json beside it.
 #include "io/formats/hugging_face.h"
 
 #include "eigenscope/error.h"
@@ -11,6 +12,7 @@
 #include "io/formats/hf_gpt2.h"
 #include "io/formats/hf_llama.h"
 #include "io/formats/hf_nemotron.h"
+#include "io/formats/hf_recurrent_gemma.h"
 #include "io/formats/signatures.h"
 #include "io/formats/state_dict.h"
 
@@ -79,11 +81,12 @@ ImportedModel importMamba(const fs::path& folder, const std::vector<fs::path>& w
         raw.insert(raw.end(), std::make_move_iterator(tensors.begin()), std::make_move_iterator(tensors.end()));
     }
     using Importer = ImportedModel (*)(const nlohmann::json&, NamedTensors, const std::string&);
-    const Importer family = isFlaConfig(config)           ? importFla
-                            : isLlamaFamilyConfig(config) ? importLlamaFamily
-                            : isGpt2Config(config)        ? importGpt2
-                            : isNemotronHConfig(config)   ? importNemotronH
-                                                          : nullptr;
+    const Importer family = isFlaConfig(config)              ? importFla
+                            : isLlamaFamilyConfig(config)    ? importLlamaFamily
+                            : isGpt2Config(config)           ? importGpt2
+                            : isNemotronHConfig(config)      ? importNemotronH
+                            : isRecurrentGemmaConfig(config) ? importRecurrentGemma
+                                                             : nullptr;
     if (family) {
         auto imported = family(config, std::move(raw), configPath.string());
         imported.spec.name = folder.filename().string();
@@ -209,7 +212,7 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
         if (type != "mamba" && type != "falcon_mamba" && type != "mamba2")
             throw Error(origin + ": neither a mamba_ssm config (d_model) nor a model_type eigenscope reads (mamba, "
                                  "falcon_mamba, mamba2, gla, retnet, delta_net, gated_deltanet, gpt2, llama, mistral, "
-                                 "qwen2, qwen3, nemotron_h)" +
+                                 "qwen2, qwen3, nemotron_h, recurrent_gemma)" +
                         (type.empty() ? std::string() : "; model_type is \"" + type + "\""));
         spec.dModel = jsonValue<int64_t>(c, "hidden_size", 0, origin);
         layers = jsonValue<int64_t>(c, "num_hidden_layers", 0, origin);
@@ -260,9 +263,9 @@ ModelSpec mambaSpecFromConfig(const nlohmann::json& c, const std::string& origin
 ModelFormat huggingFaceFormat() {
     ModelFormat f;
     f.info = {"Hugging Face / mamba_ssm",
-              "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3, Nemotron-H or fla (GLA, RetNet, "
-              "DeltaNet, Gated DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded index or "
-              "pytorch_model.bin",
+              "a Mamba, Falcon-Mamba, Mamba-2, GPT-2, Llama, Mistral, Qwen2, Qwen3, Nemotron-H, RecurrentGemma or fla "
+              "(GLA, RetNet, DeltaNet, Gated DeltaNet) checkpoint folder: config.json with model.safetensors, a sharded "
+              "index or pytorch_model.bin",
               {"config.json", "*.index.json"}, true, ""};
     f.recognizes = [](const std::string& path, const std::string& config) {
         fs::path folder, weights;
