@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <set>
 
 #include <fcntl.h>
@@ -203,6 +204,32 @@ torch::Tensor decodeTensor(const uint8_t* buffer, const TensorEntry& entry, cons
     return flat.view(entry.shape);
 }
 
+namespace {
+
+// The live mappings, start → size, so that releaseMappedPages touches nothing else.
+std::mutex mappingsMutex;
+std::map<const uint8_t*, size_t>& liveMappings() {
+    static std::map<const uint8_t*, size_t> mappings;
+    return mappings;
+}
+
+}  // namespace
+
+void releaseMappedPages(const torch::Tensor& tensor) {
+    if (!tensor.defined() || !tensor.has_storage()) return;
+    const auto* begin = static_cast<const uint8_t*>(tensor.storage().data_ptr().get());
+    const size_t bytes = tensor.storage().nbytes();
+    std::lock_guard lock(mappingsMutex);
+    const auto& mappings = liveMappings();
+    auto holder = mappings.upper_bound(begin);
+    if (holder == mappings.begin()) return;
+    --holder;
+    if (begin + bytes > holder->first + holder->second) return;
+    const auto page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (uintptr_t(begin) + page - 1) / page * page, last = (uintptr_t(begin) + bytes) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 MappedFile::MappedFile(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
@@ -219,12 +246,19 @@ MappedFile::MappedFile(const std::string& path) {
             throw Error(path + ": cannot map the file (" + std::strerror(errno) + ")");
         }
         data_ = static_cast<const uint8_t*>(mapped);
+        std::lock_guard lock(mappingsMutex);
+        liveMappings()[data_] = size_;
     }
     ::close(fd);
 }
 
 MappedFile::~MappedFile() {
-    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    if (!data_) return;
+    {
+        std::lock_guard lock(mappingsMutex);
+        liveMappings().erase(data_);
+    }
+    ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 SafetensorsFile SafetensorsFile::open(const std::string& path) {

@@ -49,6 +49,10 @@ private:
     size_t size_ = 0;
 };
 
+// Once a tensor that views a mapped file has been copied out: its whole pages leave this process's resident memory
+// (they are the file's own, unmodified, and come back from it if read again). Other tensors are left alone.
+void releaseMappedPages(const torch::Tensor& tensor);
+
 class SafetensorsFile {
 public:
     static SafetensorsFile open(const std::string& path);

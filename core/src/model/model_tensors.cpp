@@ -1,6 +1,7 @@
 #include "model/model_tensors.h"
 
 #include "eigenscope/error.h"
+#include "io/safetensors.h"
 
 #include <map>
 #include <sstream>
@@ -36,6 +37,7 @@ void loadTensors(SequenceModel& module, const io::NamedTensors& tensors, const s
             throw Error(text.str());
         }
         target.copy_(source);
+        io::releaseMappedPages(source);
         if (source.is_floating_point()) {
             // In slices, so that a large tensor needs no temporaries of its size.
             int64_t bad = 0;

@@ -104,6 +104,41 @@ TEST(Safetensors, RoundTripOfEveryStoredDtype) {
     }
 }
 
+// Resident kB of this process's mapping of `path` (/proc/self/smaps), −1 when it is not mapped.
+int64_t residentKiB(const std::string& path) {
+    std::ifstream smaps("/proc/self/smaps");
+    std::string line;
+    bool inside = false;
+    int64_t total = -1;
+    while (std::getline(smaps, line)) {
+        if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos)
+            inside = line.size() >= path.size() && line.compare(line.size() - path.size(), path.size(), path) == 0;
+        else if (inside && line.rfind("Rss:", 0) == 0)
+            total = std::max<int64_t>(total, 0) + std::stoll(line.substr(4));
+    }
+    return total;
+}
+
+// Once copied into the model, a mapped tensor's pages leave resident memory; its values read back unchanged.
+TEST(Safetensors, CopiedTensorsGiveTheirMappedPagesBack) {
+    const std::string path = scratch("pages.safetensors");
+    const auto original = torch::randn({1024, 1024});  // 4 MiB
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << io::serializeSafetensors({{"w", original}}, {}, path);
+    }
+    const auto file = io::SafetensorsFile::open(path);
+    const auto view = file.tensor("w");
+    EXPECT_TRUE(torch::equal(view, original));  // reads every page
+    EXPECT_GT(residentKiB(path), 4000);
+    io::releaseMappedPages(view);
+    EXPECT_LT(residentKiB(path), 64);
+    EXPECT_TRUE(torch::equal(view, original)) << "the pages come back from the file";
+    const auto heap = original.clone();
+    io::releaseMappedPages(heap);  // not a mapping: untouched
+    EXPECT_TRUE(torch::equal(heap, original));
+}
+
 TEST(Safetensors, UnsignedAndFloat8TypesDecode) {
     // U16 65535, U32 4e9, F8_E5M2 0x3C (1.0), F8_E4M3 0x38 (1.0), 0xB8 (−1.0), 0x7F (NaN)
     const std::string header = R"({"a":{"dtype":"U16","shape":[1],"data_offsets":[0,2]},)"
