@@ -7,19 +7,25 @@
 
 namespace eigenscope {
 
-Model Model::fromSpec(const ModelSpec& spec) {
+namespace {
+
+Model built(const ModelSpec& spec, bool weightsFollow) {
     Model model;
-    model.impl = std::make_shared<Impl>();
+    model.impl = std::make_shared<Model::Impl>();
     model.impl->spec = spec;
-    model.impl->module = buildModel(spec);
+    model.impl->module = buildModel(spec, weightsFollow);
     model.impl->source.format = "spec";
     return model;
 }
 
+}  // namespace
+
+Model Model::fromSpec(const ModelSpec& spec) { return built(spec, false); }
+
 Model Model::open(const std::string& model, const OpenOptions& options) {
     const auto& format = io::detectFormat(model, options.config);
     auto imported = format.read(model, options.config);
-    Model m = fromSpec(imported.spec);
+    Model m = built(imported.spec, !imported.initialize);
     if (!imported.initialize) loadTensors(m.impl->module, imported.tensors, model, options.allowNonFinite, imported.warnings);
     m.impl->source = {model, format.info.name + (imported.variant.empty() ? "" : ": " + imported.variant), imported.warnings,
                       imported.tokenizer};

@@ -3,6 +3,7 @@
 #include "eigenscope/error.h"
 #include "io/safetensors.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -22,6 +23,8 @@ void loadTensors(SequenceModel& module, const io::NamedTensors& tensors, const s
         if (!given.emplace(name, &tensor).second) throw Error(origin + ": tensor " + name + " appears twice");
     }
     torch::NoGradGuard noGrad;
+    const auto vocabulary = module->vocabularyMatrices();
+    std::map<const void*, torch::Tensor> halfCopies;
     std::vector<std::string> missing;
     for (auto& [name, target] : moduleTensors(module)) {
         const auto found = given.find(name);
@@ -36,7 +39,19 @@ void loadTensors(SequenceModel& module, const io::NamedTensors& tensors, const s
                  << target.sizes();
             throw Error(text.str());
         }
-        target.copy_(source);
+        if (std::count(vocabulary.begin(), vocabulary.end(), name)) {
+            // A tied head (the embedding's own tensor given twice) shares a half-precision copy; float32 ones stay
+            // separate parameters, as the trainer expects.
+            const bool half = keepsStoredPrecision(source);
+            auto& copy = halfCopies[source.data_ptr()];
+            if (!half || !copy.defined() || copy.sizes() != source.sizes())
+                copy = torch::empty(target.sizes(), torch::TensorOptions().dtype(half ? source.scalar_type()
+                                                                                          : target.scalar_type()))
+                           .copy_(source);
+            target.set_data(copy);
+        } else {
+            target.copy_(source);
+        }
         io::releaseMappedPages(source);
         if (source.is_floating_point()) {
             // In slices, so that a large tensor needs no temporaries of its size.

@@ -3,6 +3,7 @@
 #include "eigenscope/error.h"
 #include "mixers/registry.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace eigenscope {
@@ -179,11 +180,24 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, dsf::TransitionTrace* t
     return pre_ ? a + dropout(channelMix(N(norm2, a))) : N(norm2, a + dropout(channelMix(a)));
 }
 
-SequenceModelImpl::SequenceModelImpl(const ModelSpec& spec) : spec_(spec) {
+namespace {
+
+// A float32 tensor of `shape` that holds no memory: the placeholder of a parameter whose values are loaded next.
+torch::Tensor unallocated(at::IntArrayRef shape) { return torch::zeros({1}).expand(shape); }
+
+}  // namespace
+
+bool keepsStoredPrecision(const torch::Tensor& t) {
+    return t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kHalf;
+}
+
+SequenceModelImpl::SequenceModelImpl(const ModelSpec& spec, bool weightsFollow) : spec_(spec) {
     const int64_t d = spec.dModel;
     if (spec.encoder == "tokens") {
         encoderModule = register_module("encoder", std::make_shared<torch::nn::Module>());
-        wordEmbeddings = encoderModule->register_module("word_embeddings", torch::nn::Embedding(spec.vocabSize, d));
+        auto options = torch::nn::EmbeddingOptions(spec.vocabSize, d);
+        if (weightsFollow) options._weight(unallocated({spec.vocabSize, d}));
+        wordEmbeddings = encoderModule->register_module("word_embeddings", torch::nn::Embedding(options));
         if (spec.maxPositions > 0)
             positionEmbeddings =
                 encoderModule->register_module("position_embeddings", torch::nn::Embedding(spec.maxPositions, d));
@@ -198,8 +212,28 @@ SequenceModelImpl::SequenceModelImpl(const ModelSpec& spec) : spec_(spec) {
     }
     if (spec.finalNorm && spec.norm != "none")
         finalNorm = register_module("norm", ChannelNorm(spec.norm, d, normEps(spec)));
-    decoder = register_module("decoder",
-                              torch::nn::Linear(torch::nn::LinearOptions(d, outputWidth(spec)).bias(spec.headBias)));
+    const int64_t width = outputWidth(spec);
+    const bool deferHead = weightsFollow && spec.head == "lm";
+    decoder = register_module(
+        "decoder", torch::nn::Linear(torch::nn::LinearOptions(d, deferHead ? 0 : width).bias(spec.headBias)));
+    if (deferHead) {
+        torch::NoGradGuard noGrad;
+        decoder->weight.set_data(unallocated({width, d}));
+        if (spec.headBias) decoder->bias.set_data(torch::zeros({width}));
+    }
+}
+
+std::vector<std::string> SequenceModelImpl::vocabularyMatrices() const {
+    std::vector<std::string> names;
+    if (spec_.encoder == "tokens") names.push_back("encoder.word_embeddings.weight");
+    if (spec_.head == "lm") names.push_back("decoder.weight");
+    return names;
+}
+
+torch::ScalarType SequenceModelImpl::workingType() {
+    for (const auto& p : blockList->parameters())
+        if (!keepsStoredPrecision(p)) return p.scalar_type();
+    return torch::kFloat;
 }
 
 torch::Tensor SequenceModelImpl::encode(const torch::Tensor& input) {
@@ -224,7 +258,7 @@ torch::Tensor SequenceModelImpl::encode(const torch::Tensor& input) {
         // A Dense layer on one-hot vectors (the JAX models): a column of the kernel plus the bias.
         return F::embedding(input, encoderLinear->weight.t()) + encoderLinear->bias;
     }
-    auto x = wordEmbeddings->forward(input);
+    auto x = wordEmbeddings->forward(input).to(workingType());
     if (spec_.embedScale != 1.0) x = x * spec_.embedScale;
     if (positionEmbeddings) {
         if (T > spec_.maxPositions)
@@ -242,7 +276,20 @@ torch::Tensor SequenceModelImpl::head(const torch::Tensor& x) {
         else if (spec_.pooling == "last") h = h.select(1, h.size(1) - 1);
         else h = std::get<0>(h.max(1));
     }
-    const auto logits = decoder->forward(h);
+    torch::Tensor logits;
+    if (decoder->weight.scalar_type() == h.scalar_type()) {
+        logits = decoder->forward(h);
+    } else {
+        auto shape = h.sizes().vec();
+        shape.back() = decoder->weight.size(0);
+        logits = torch::empty(shape, h.options());
+        int64_t row = 0;
+        for (const auto& rows : decoder->weight.split(int64_t(1) << 14)) {
+            logits.narrow(-1, row, rows.size(0)).copy_(F::linear(h, rows.to(h.scalar_type())));
+            row += rows.size(0);
+        }
+        if (decoder->bias.defined()) logits += decoder->bias.to(h.scalar_type());
+    }
     return spec_.logitSoftCap > 0 ? spec_.logitSoftCap * torch::tanh(logits / spec_.logitSoftCap) : logits;
 }
 
@@ -263,10 +310,10 @@ torch::Tensor SequenceModelImpl::forwardWithTraces(const torch::Tensor& input,
     return forwardFromEmbeddings(encode(input), &traces);
 }
 
-SequenceModel buildModel(const ModelSpec& spec) {
+SequenceModel buildModel(const ModelSpec& spec, bool weightsFollow) {
     validateSpec(spec);
     torch::manual_seed(spec.seed);
-    SequenceModel model(spec);
+    SequenceModel model(spec, weightsFollow);
     model->eval();
     return model;
 }

@@ -71,7 +71,9 @@ TORCH_MODULE(Block);
 
 class SequenceModelImpl : public torch::nn::Module {
 public:
-    explicit SequenceModelImpl(const ModelSpec& spec);
+    // weightsFollow: the vocabulary matrices are left unallocated (placeholders of their shape), since the caller
+    // loads them next.
+    explicit SequenceModelImpl(const ModelSpec& spec, bool weightsFollow = false);
 
     // tokens: (B, T) integer ids, or (B, T, input_dim) floats for a linear encoder.
     torch::Tensor forward(const torch::Tensor& input);
@@ -84,9 +86,15 @@ public:
 
     const ModelSpec& spec() const { return spec_; }
     std::vector<Block>& blocks() { return blocks_; }
+    // The vocabulary-sized matrices (token embedding, LM head) by parameter name. A checkpoint's half-precision
+    // values of these stay in that precision and are widened slice by slice on use: exact, and a pretrained model's
+    // largest tensors get no float32 copy.
+    std::vector<std::string> vocabularyMatrices() const;
 
 private:
     torch::Tensor head(const torch::Tensor& x);
+    // The dtype the blocks compute in.
+    torch::ScalarType workingType();
 
     ModelSpec spec_;
     std::shared_ptr<torch::nn::Module> encoderModule;
@@ -99,6 +107,9 @@ private:
 TORCH_MODULE(SequenceModel);
 
 // Validates the spec, seeds torch's generator with spec.seed and builds the model (float32, CPU, eval mode).
-SequenceModel buildModel(const ModelSpec& spec);
+SequenceModel buildModel(const ModelSpec& spec, bool weightsFollow = false);
+
+// Half-precision tensors (the vocabulary matrices loaded as stored) keep their dtype.
+bool keepsStoredPrecision(const torch::Tensor& t);
 
 }  // namespace eigenscope

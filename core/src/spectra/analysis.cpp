@@ -117,7 +117,8 @@ std::vector<std::vector<double>> binMassDifference(const AnalysisResult& a, cons
 
 namespace {
 
-// Puts a module on the analysis device and dtype in evaluation mode, and back as it was when it goes out of scope
+// Puts a module on the analysis device and dtype (half-precision vocabulary matrices stay so: they are widened on use)
+// in evaluation mode, and back as it was when it goes out of scope
 // (also when the analysis throws): every parameter and buffer gets its original tensor back, every submodule its
 // mode, so the caller's model (the trainer's live one, say) is the same object afterwards.
 class ModuleStateGuard {
@@ -126,7 +127,12 @@ public:
         for (const auto& t : module_->parameters(true)) tensors_.push_back(t.data());
         for (const auto& t : module_->buffers(true)) tensors_.push_back(t.data());
         for (const auto& m : module_->modules(true)) training_.push_back(m->is_training());
-        module_->to(device, dtype);
+        const auto move = [&](torch::Tensor t) {
+            const bool widen = t.is_floating_point() && !keepsStoredPrecision(t);
+            t.set_data(widen ? t.data().to(device, dtype) : t.data().to(device));
+        };
+        for (auto& t : module_->parameters(true)) move(t);
+        for (auto& t : module_->buffers(true)) move(t);
         module_->eval();
     }
     ~ModuleStateGuard() {

@@ -9,6 +9,7 @@
 #include "io/safetensors.h"
 #include "io/torch_pickle.h"
 #include "model/model_handle.h"
+#include "model/model_tensors.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -690,6 +691,64 @@ TEST(Convert, EveryFixtureConvertsToANativeFileWithTheSameOutputs) {
         EXPECT_TRUE(torch::equal(logits(native, tokens), logits(model, tokens))) << input;
         fs::remove(path);
     }
+}
+
+// A bf16 checkpoint's token embedding and LM head stay bf16 (a pretrained model's largest tensors get no float32
+// copy) and are widened exactly on use: logits and a float64 analysis equal those of the same values held as floats.
+TEST(HalfPrecisionCheckpoint, VocabularyMatricesStayInTheirPrecisionAndAreWidenedExactly) {
+    auto spec = presetSpec("cpu-paper-mqar-softmax");
+    spec.vocabSize = 40000;  // the head is widened in three slices
+    const Model widened = Model::fromSpec(spec);
+    io::NamedTensors halves;
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& [name, t] : moduleTensors(widened.impl->module)) {
+            if (t.is_floating_point()) t.copy_(t.to(torch::kBFloat16));  // the values a bf16 file can hold
+            halves.emplace_back(name, t.is_floating_point() ? t.to(torch::kBFloat16) : t.clone());
+        }
+    }
+    const auto path = scratch("bf16_vocabulary.safetensors");
+    io::writeNativeModel(path, spec, halves);
+    const Model loaded = Model::open(path);
+
+    for (const auto& [name, t] : moduleTensors(loaded.impl->module)) {
+        const bool vocabulary = name == "encoder.word_embeddings.weight" || name == "decoder.weight";
+        if (t.is_floating_point()) EXPECT_EQ(t.scalar_type(), vocabulary ? torch::kBFloat16 : torch::kFloat32) << name;
+    }
+    const auto tokens = torch::randint(spec.vocabSize, {2, 16}, torch::kLong);
+    const auto expected = logits(widened, tokens).to(torch::kFloat64), got = logits(loaded, tokens).to(torch::kFloat64);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_LT(relativeError(got, expected), 1e-6);
+
+    AnalysisOptions options;
+    options.float64 = true;
+    const auto tokensPath = scratch("bf16_vocabulary_tokens.npy");
+    const auto flat = tokens.reshape(-1);
+    const std::vector<int64_t> ids(flat.data_ptr<int64_t>(), flat.data_ptr<int64_t>() + flat.numel());
+    io::writeFileAtomically(tokensPath, io::npyArray("tokens", ids, {2, 16}).bytes);
+    InputSpec input;
+    input.kind = "tokens";
+    input.path = tokensPath;
+    const auto a = analyze(widened, input, options), b = analyze(loaded, input, options);
+    ASSERT_EQ(a.layers.size(), b.layers.size());
+    for (size_t l = 0; l < a.layers.size(); ++l) {
+        ASSERT_EQ(a.layers[l].eig.size(), b.layers[l].eig.size());
+        double worst = 0;
+        for (size_t i = 0; i < a.layers[l].eig.size(); ++i)
+            worst = std::max(worst, std::abs(a.layers[l].eig[i] - b.layers[l].eig[i]));
+        EXPECT_LT(worst, 1e-12) << "layer " << l;
+    }
+    for (const auto& [name, t] : moduleTensors(loaded.impl->module))
+        if (name == "decoder.weight") EXPECT_EQ(t.scalar_type(), torch::kBFloat16) << "the analysis restores the model";
+}
+
+TEST(HalfPrecisionCheckpoint, ATiedHeadSharesTheEmbeddingsCopy) {
+    const Model model = Model::open(fixture("qwen2_hf"));  // bf16, no lm_head.weight: tied
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& [name, t] : moduleTensors(model.impl->module)) tensors[name] = t;
+    const auto& embedding = tensors.at("encoder.word_embeddings.weight");
+    EXPECT_EQ(embedding.scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(tensors.at("decoder.weight").data_ptr(), embedding.data_ptr());
 }
 
 }  // namespace
