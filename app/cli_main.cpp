@@ -290,6 +290,9 @@ int main(int argc, char** argv) {
     trainCmd->add_option("--clip", t.clip, "gradient norm clip, 0 for none")->capture_default_str();
     trainCmd->add_option("--eval-every", t.evalEvery, "evaluate every N steps")->capture_default_str();
     trainCmd->add_option("--snapshot-every", t.snapshotEvery, "spectrum snapshot every N steps (0: none)")->capture_default_str();
+    trainCmd->add_option("--snapshot-mode", t.snapshotMode, "analysis mode of the snapshots (recorded in run.json)")
+        ->check(CLI::IsMember({"corrected", "paper"}))
+        ->capture_default_str();
     trainCmd->add_option("--checkpoint-every", t.checkpointEvery, "checkpoint every N steps (0: at each evaluation)")
         ->capture_default_str();
     trainCmd->add_option("--target-acc", t.targetAccuracy, "stop at this evaluation accuracy (0: never)")->capture_default_str();

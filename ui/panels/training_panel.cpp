@@ -167,6 +167,7 @@ void TrainingPanel::start() {
     settings.ssmLr = ssmLr_;
     settings.ssmVars = ssmVars_;
     settings.snapshotEvery = snapshotEvery_->value();
+    settings.snapshotMode = session_->settings().mode;  // snapshots in the mode the plots show
     status_->setText(session_->training()->resumable() ? tr("resuming…") : tr("starting…"));
     session_->training()->start(model.spec, model.file, model.config, settings);
 }

@@ -74,6 +74,7 @@ void TrainingRun::start(const ModelSpec& spec, const QString& file, const QStrin
     o.ssmVars = settings.ssmVars;
     o.evalEvery = std::max(1, settings.snapshotEvery);
     o.snapshotEvery = settings.snapshotEvery;
+    o.snapshotMode = settings.snapshotMode.toStdString();
     o.out = folder_.toStdString();
     launch(spec, file, config, o);
 }

@@ -33,6 +33,7 @@ public:
         double ssmLr = 0;  // the preset's rate for its SSM variables (Adam, no weight decay); 0: none
         std::vector<std::string> ssmVars;
         int snapshotEvery = 100;
+        QString snapshotMode = QStringLiteral("corrected");  // corrected | paper
         QString runsFolder;  // where new runs are created; empty: the application's data folder
     };
     struct Snapshot {

@@ -34,6 +34,7 @@ struct TrainOptions {
     int64_t evalEvery = 100;
     int64_t evalBatches = 4;      // batches of `batch` samples, fixed for the whole run
     int64_t snapshotEvery = 0;    // spectrum snapshots of a fixed probe batch; 0: none
+    std::string snapshotMode = "corrected";  // the snapshots' analysis mode: corrected | paper
     int64_t checkpointEvery = 0;  // 0: at every evaluation
     double targetAccuracy = 0;    // stop once the evaluation accuracy reaches it; 0: never
     std::string device = "cpu";

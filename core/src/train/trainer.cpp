@@ -52,6 +52,8 @@ void checkOptions(const TrainOptions& o) {
     if (o.minLrRatio < 0 || o.minLrRatio > 1) throw Error("train: the learning-rate floor ratio must be in [0, 1]");
     if (o.clip < 0) throw Error("train: the gradient clip must not be negative");
     if (o.evalEvery < 0 || o.snapshotEvery < 0 || o.checkpointEvery < 0) throw Error("train: intervals must not be negative");
+    if (o.snapshotMode != "corrected" && o.snapshotMode != "paper")
+        throw Error("train: snapshot mode \"" + o.snapshotMode + "\" is not one of: corrected, paper");
     if (o.evalBatches < 1) throw Error("train: at least one evaluation batch is needed");
     if (o.out.empty()) throw Error("train: --out RUNDIR is required");
     if (o.device != "cpu" && o.device != "cuda") throw Error("train: device \"" + o.device + "\" is not cpu or cuda");
@@ -208,6 +210,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
                                               {"warmup", o.warmup < 0 ? o.steps / 10 : o.warmup}, {"min_lr_ratio", o.minLrRatio},
                                               {"clip", o.clip}, {"dropout", spec.dropout}, {"eval_every", o.evalEvery},
                                               {"eval_batches", o.evalBatches}, {"snapshot_every", o.snapshotEvery},
+                                              {"snapshot_mode", o.snapshotMode},
                                               {"checkpoint_every", o.checkpointEvery}, {"target_accuracy", o.targetAccuracy},
                                               {"device", o.device}}},
                                             {"seed", o.seed}};
@@ -224,6 +227,7 @@ TrainSummary train(Model& model, const TrainOptions& o, const std::function<void
         AnalysisOptions options;
         options.device = o.device;
         options.impulseSources = {0};
+        options.mode = o.snapshotMode;
         const auto result = std::make_shared<const AnalysisResult>(analyze(model, probe, options));
         writeAnalysisNpz((run / "snapshots" / ("step-" + std::to_string(step) + ".npz")).string(), *result);
         if (onSnapshot) onSnapshot(step, result);
@@ -322,6 +326,7 @@ RunFolder readRunFolder(const std::string& path) {
         o.evalEvery = h.at("eval_every").get<int64_t>();
         o.evalBatches = h.at("eval_batches").get<int64_t>();
         o.snapshotEvery = h.at("snapshot_every").get<int64_t>();
+        o.snapshotMode = h.value("snapshot_mode", std::string("corrected"));  // runs before the option: corrected
         o.checkpointEvery = h.at("checkpoint_every").get<int64_t>();
         o.targetAccuracy = h.at("target_accuracy").get<double>();
         o.device = h.at("device").get<std::string>();

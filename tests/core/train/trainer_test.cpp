@@ -191,6 +191,39 @@ TEST(Trainer, AKilledRunResumesToTheSameResult) {
     fs::remove_all(runDir("resumed"));
 }
 
+TEST(Trainer, SnapshotsAreTakenInTheRunsModeAndRunJsonRecordsIt) {
+    // Two runs that differ only in the snapshot mode: the same weights, the same probe, other eigenvalues.
+    std::map<std::string, std::vector<std::shared_ptr<const AnalysisResult>>> handed;
+    for (const std::string mode : {"corrected", "paper"}) {
+        Model model = Model::fromSpec(tinySpec());
+        TrainOptions o;
+        o.task = "task:induction:seq_len=16,vocab=16";
+        o.steps = 10;
+        o.batch = 4;
+        o.snapshotEvery = 10;
+        o.evalEvery = 10;
+        o.snapshotMode = mode;
+        o.out = runDir("snapshots-" + mode);
+        train(model, o, {}, nullptr, [&](int64_t, std::shared_ptr<const AnalysisResult> r) { handed[mode].push_back(r); });
+        const RunFolder run = readRunFolder(o.out);
+        EXPECT_EQ(run.options.snapshotMode, mode);
+        ASSERT_EQ(run.snapshots.size(), 2u);
+        EXPECT_EQ(readAnalysisNpz(run.snapshots.back().second).mode, mode);
+        fs::remove_all(o.out);
+    }
+    ASSERT_EQ(handed["paper"].size(), 2u);
+    ASSERT_EQ(handed["corrected"].size(), 2u);
+    EXPECT_NE(handed["paper"][0]->layers[0].eig, handed["corrected"][0]->layers[0].eig)
+        << "paper mode: softmax attention without the 1/√d scale";
+
+    Model model = Model::fromSpec(tinySpec());
+    TrainOptions o;
+    o.steps = 1;
+    o.snapshotMode = "both";
+    o.out = runDir("bad-mode");
+    EXPECT_NE(errorOf([&] { train(model, o, {}); }).find("snapshot mode \"both\""), std::string::npos);
+}
+
 TEST(Trainer, SnapshotsAreHandedOverAsSavedAndTheRunFolderReadsBack) {
     Model model = Model::fromSpec(tinySpec());
     TrainOptions o;
