@@ -77,12 +77,19 @@ int main(int argc, char** argv) {
     const QCommandLineOption batch("batch", "Batch size of generated inputs.", "b");
     const QCommandLineOption seqLen("seq-len", "Length of generated inputs (default: the model's).", "t");
     const QCommandLineOption dpi("dpi", "With --figure as PNG: dots per inch.", "dpi", "200");
+    const QCommandLineOption mode("mode", "Analysis mode: corrected, or paper (the reference code's quirks).", "mode",
+                                  "corrected");
     parser.addOptions({screenshot, scenario, size, figure, plotNames, compare, config, input, title, board, columns, batch,
-                       seqLen, dpi});
+                       seqLen, dpi, mode});
     parser.process(app);
     const QString compareMode = parser.value(compare);
     if (compareMode != "none" && compareMode != "init") {
         std::fprintf(stderr, "eigenscope: --compare must be none or init, not \"%s\"\n", qPrintable(compareMode));
+        return 2;
+    }
+    const QString analysisMode = parser.value(mode);
+    if (analysisMode != "corrected" && analysisMode != "paper") {
+        std::fprintf(stderr, "eigenscope: --mode must be corrected or paper, not \"%s\"\n", qPrintable(analysisMode));
         return 2;
     }
     const QStringList known = {"eigen", "bins", "impulse", "decay"};
@@ -113,8 +120,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (parser.isSet(batch) || parser.isSet(seqLen)) {
+    if (parser.isSet(batch) || parser.isSet(seqLen) || parser.isSet(mode)) {
         auto settings = session->settings();
+        settings.mode = analysisMode;
         bool ok = true;
         if (parser.isSet(batch)) settings.input.batch = parser.value(batch).toLongLong(&ok);
         bool okLength = true;

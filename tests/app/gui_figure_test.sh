@@ -18,6 +18,12 @@ svg_text() { tr -d '\n' < "$1" | grep -o '>[^<]*</text>' | sed 's/^>//; s/<\/tex
 svg_text "$dir/figure.svg" | grep -q "|λ| bins per layer" || { echo "the bins plot's title is missing"; exit 1; }
 svg_text "$dir/figure.svg" | grep -q "Memory decay R(k)" || { echo "the decay plot's title is missing"; exit 1; }
 head -c 4 "$dir/figure.pdf" | grep -q "%PDF"
+# --mode paper: the reference code's analysis, said in the title, its closed bins on the axis.
+"$gui" "$dir/lru.safetensors" --mode paper --plots bins --figure "$dir/paper.svg" > /dev/null
+svg_text "$dir/paper.svg" | grep -q "bins per layer (paper mode)" || { echo "the paper-mode figure does not say so"; exit 1; }
+svg_text "$dir/paper.svg" | grep -q "\[0.9,1\]" || { echo "the paper-mode figure lacks its closed bins"; exit 1; }
+if "$gui" preset:s6 --mode sideways --figure "$dir/x.png" 2> "$dir/err"; then echo "a bad --mode was accepted"; exit 1; fi
+grep -q "must be corrected or paper" "$dir/err"
 if "$gui" preset:s6 --plots bins,nope --figure "$dir/x.png" 2> "$dir/err"; then echo "an unknown plot was accepted"; exit 1; fi
 grep -q 'unknown plot "nope"' "$dir/err"
 if "$gui" preset:s6 --compare sideways --figure "$dir/x.png" 2> "$dir/err"; then echo "a bad --compare was accepted"; exit 1; fi

@@ -466,6 +466,9 @@ TEST(BinsPlotTest, EveryHeadOfADeepModelIsALayerByHeadMapOfItsLongMemoryShare) {
     source.heads = PlotSource::Heads::Band;
     plot.setSource(source);
     EXPECT_EQ(plot.title(), QStringLiteral("|λ| bins per layer")) << "the bins again with the heads' median";
+    result->mode = "paper";
+    plot.setSource(source);
+    EXPECT_EQ(plot.title(), QStringLiteral("|λ| bins per layer (paper mode)")) << "a figure says which analysis it shows";
 }
 
 TEST(ImpulsePlotTest, ADeepModelsLegendNamesAFewLayersAndCountsTheRest) {

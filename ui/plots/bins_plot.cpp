@@ -82,7 +82,8 @@ void BinsPlot::setSource(const PlotSource& source) {
             ++j;
         }
     }
-    setTitle(byHead() ? tr("|λ| ≥ 0.9 per layer and head") : tr("|λ| bins per layer"));
+    const QString title = byHead() ? tr("|λ| ≥ 0.9 per layer and head") : tr("|λ| bins per layer");
+    setTitle(mode_ == "paper" ? title + tr(" (paper mode)") : title);
     top_ = std::min(105.0, top_ * 1.08);
     resetView();
     dataReplaced();
