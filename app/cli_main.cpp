@@ -86,7 +86,14 @@ void printInfo(const std::string& model, const std::string& config, bool showSpe
     for (const auto& g : info.groups) row(g.name, g.description, g.parameters);
     row("total", "", info.totalParameters);
     for (const auto& warning : opened.source().warnings) std::cout << "warning: " << warning << "\n";
-    if (showSpec) std::cout << specToJson(spec).dump(2) << "\n";
+    if (showSpec) {
+        auto j = specToJson(spec);
+        if (const auto t = trainingDefaults(model)) {
+            j["training"] = {{"lr", t->lr},         {"weight_decay", t->weightDecay}, {"warmup", t->warmup},
+                             {"ssm_lr", t->ssmLr},  {"ssm_lr_vars", t->ssmVars},      {"source", t->source}};
+        }
+        std::cout << j.dump(2) << "\n";
+    }
 }
 
 void convertModel(const std::string& in, const std::string& out, const std::string& config) {
@@ -262,7 +269,7 @@ int main(int argc, char** argv) {
         "torch.save/safetensors state dict of the reference code (with --config)";
     info->add_option("MODEL", model, modelHelp)->required();
     info->add_option("--config", infoConfig, "the reference code's YAML config for a state dict");
-    info->add_flag("--spec", showSpec, "also print the full model spec as JSON");
+    info->add_flag("--spec", showSpec, "also print the full model spec as JSON (with its training settings, if any)");
     info->callback([&] { printInfo(model, infoConfig, showSpec); });
 
     auto* convert = app.add_subcommand("convert", "Write any readable model as a native .safetensors file");
@@ -301,7 +308,7 @@ int main(int argc, char** argv) {
     trainCmd->add_flag("--resume", t.resume, "continue the run in --out from its last checkpoint");
     trainCmd->callback([&] {
         // A preset's training settings (the reference configuration's, for the paper presets) unless flags say otherwise.
-        if (const auto d = presetTraining(trainArgs.model)) {
+        if (const auto d = trainingDefaults(trainArgs.model)) {
             if (trainCmd->get_option("--lr")->count() == 0) t.lr = d->lr;
             if (trainCmd->get_option("--weight-decay")->count() == 0) t.weightDecay = d->weightDecay;
             if (trainCmd->get_option("--warmup")->count() == 0) t.warmup = d->warmup;
@@ -310,7 +317,8 @@ int main(int argc, char** argv) {
             std::cout << "training settings: lr " << t.lr << ", weight decay " << t.weightDecay << ", warmup "
                       << (t.warmup < 0 ? "10% of the steps" : std::to_string(t.warmup) + " steps");
             if (t.ssmLr > 0) std::cout << ", SSM variables at " << t.ssmLr << " without weight decay";
-            std::cout << " (the preset's, from " << d->source << "; flags override)\n";
+            std::cout << " (the " << (trainArgs.model.rfind("preset:", 0) == 0 ? "preset" : "spec file") << "'s, from "
+                      << d->source << "; flags override)\n";
         }
         runTrain(trainArgs);
     });

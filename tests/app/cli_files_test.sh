@@ -41,4 +41,12 @@ grep -q '"lr": 0.01' "$work/run-preset/run.json" || fail "run.json does not reco
   --eval-every 2 --lr 0.003 --out "$work/run-flag" > /dev/null || fail "train with --lr failed"
 grep -q '"lr": 0.003' "$work/run-flag/run.json" || fail "--lr did not override the preset"
 grep -q '"weight_decay": 0.01' "$work/run-flag/run.json" || fail "the LRU preset's weight decay 0.01 was not used"
+# info --spec writes a spec file with the preset's training settings; train on that file uses them.
+"$cli" info preset:cpu-paper-mqar-lru --spec | sed -n '/^{/,$p' > "$work/lru.json"
+grep -q '"ssm_lr_vars"' "$work/lru.json" || fail "info --spec leaves out the training settings"
+"$cli" train --model "$work/lru.json" --task task:mqar:seq_len=16,kv_pairs=2,vocab=32 --steps 2 --batch 2 \
+  --eval-every 2 --out "$work/run-file" > "$work/train-file.txt" || fail "train on a spec file failed"
+grep -q "SSM variables at 0.001 without weight decay (the spec file's" "$work/train-file.txt" \
+  || fail "the spec file's settings were not used: $(cat "$work/train-file.txt")"
+grep -q '"weight_decay": 0.01' "$work/run-file/run.json" || fail "run.json does not record the file's weight decay"
 echo "cli files: ok"

@@ -134,7 +134,7 @@ void TrainingPanel::setSteps(int steps) { steps_->setValue(steps); }
 void TrainingPanel::setSnapshotEvery(int steps) { snapshotEvery_->setValue(steps); }
 
 void TrainingPanel::followPreset() {
-    const auto defaults = presetTraining(session_->model().preset.toStdString());
+    const auto defaults = trainingDefaults(session_->model().preset.toStdString());
     if (!defaults) {
         lr_->setToolTip(tr("Peak learning rate"));
         weightDecay_ = TrainOptions().weightDecay;

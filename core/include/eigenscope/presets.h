@@ -29,8 +29,9 @@ struct PresetInfo {
 
 std::vector<PresetInfo> listPresets();
 ModelSpec presetSpec(const std::string& name);
-// The training defaults of MODEL when it is "preset:NAME" (or NAME) of a preset that has them.
-std::optional<TrainingDefaults> presetTraining(const std::string& model);
+// The training defaults of MODEL: a preset's ("preset:NAME" or NAME), or a model spec JSON file's "training" object
+// (lr, weight_decay, warmup, ssm_lr, ssm_lr_vars, source; the presets' own format), when it has them.
+std::optional<TrainingDefaults> trainingDefaults(const std::string& model);
 
 // MODEL = "preset:NAME" or a path to a JSON model spec.
 ModelSpec loadModelSpec(const std::string& model);

@@ -191,7 +191,7 @@ ModelSpec specFromJson(const json& j, const std::string& origin) {
                       {"name", "description", "style", "d_model", "encoder", "vocab_size", "input_dim",
                        "max_positions", "seq_len", "norm", "norm_position", "norm_eps", "final_norm", "ssm_activation", "head",
                        "pooling", "output_dim", "head_bias", "dropout", "embed_scale", "logit_soft_cap", "seed", "blocks", "num_layers", "mixer",
-                       "channel_mixer", "channel_mixer_dim", "output_gate"},
+                       "channel_mixer", "channel_mixer_dim", "output_gate", "training"},
                       origin);
     ModelSpec spec;
     readField(j, "name", spec.name, origin);

@@ -16,18 +16,25 @@ nlohmann::json presetJson(const EmbeddedPreset& preset) {
     return j;
 }
 
+std::optional<TrainingDefaults> trainingIn(const nlohmann::json& j, const std::string& origin) {
+    if (!j.is_object() || !j.contains("training")) return std::nullopt;
+    try {
+        const auto& t = j.at("training");
+        TrainingDefaults d;
+        d.lr = t.at("lr").get<double>();
+        d.weightDecay = t.at("weight_decay").get<double>();
+        d.warmup = t.value("warmup", int64_t(-1));
+        d.ssmLr = t.value("ssm_lr", 0.0);
+        d.ssmVars = t.value("ssm_lr_vars", std::vector<std::string>{});
+        d.source = t.value("source", origin);
+        return d;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(origin + ": the \"training\" object needs lr and weight_decay as numbers (" + e.what() + ")");
+    }
+}
+
 std::optional<TrainingDefaults> trainingOf(const EmbeddedPreset& preset) {
-    const auto j = nlohmann::json::parse(preset.json);
-    if (!j.contains("training")) return std::nullopt;
-    const auto& t = j["training"];
-    TrainingDefaults d;
-    d.lr = t.at("lr").get<double>();
-    d.weightDecay = t.at("weight_decay").get<double>();
-    d.warmup = t.value("warmup", int64_t(-1));
-    d.ssmLr = t.value("ssm_lr", 0.0);
-    d.ssmVars = t.value("ssm_lr_vars", std::vector<std::string>{});
-    d.source = t.value("source", std::string());
-    return d;
+    return trainingIn(nlohmann::json::parse(preset.json), "preset:" + std::string(preset.name));
 }
 
 }  // namespace
@@ -54,11 +61,19 @@ ModelSpec presetSpec(const std::string& name) {
     throw Error("preset:" + name + ": no such preset (known: " + known + ")");
 }
 
-std::optional<TrainingDefaults> presetTraining(const std::string& model) {
-    const std::string name = model.rfind("preset:", 0) == 0 ? model.substr(7) : model;
+std::optional<TrainingDefaults> trainingDefaults(const std::string& model) {
+    const bool prefixed = model.rfind("preset:", 0) == 0;
+    const std::string name = prefixed ? model.substr(7) : model;
     for (const EmbeddedPreset& preset : embeddedPresets())
         if (preset.name == name) return trainingOf(preset);
-    return std::nullopt;
+    const bool specFile = model.size() > 5 && model.compare(model.size() - 5, 5, ".json") == 0;
+    if (prefixed || !specFile) return std::nullopt;
+    std::ifstream in(model, std::ios::binary);
+    if (!in) return std::nullopt;  // opening the model names the problem
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    return j.is_discarded() ? std::nullopt : trainingIn(j, model);
 }
 
 ModelSpec loadModelSpec(const std::string& model) {

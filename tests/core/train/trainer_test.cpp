@@ -75,7 +75,7 @@ TEST(Trainer, PaperPresetsCarryTheReferenceTrainingSettings) {
         {"mamba2", {1e-2, 0.1, -1}},      {"s4", {4.6416e-4, 0.1, -1}},   {"lru", {4.6416e-4, 0.01, -1}}};
     for (const auto& [kind, values] : reference)
         for (const std::string prefix : {"preset:paper-mqar-", "preset:cpu-paper-mqar-"}) {
-            const auto d = presetTraining(prefix + kind);
+            const auto d = trainingDefaults(prefix + kind);
             ASSERT_TRUE(d.has_value()) << prefix << kind;
             EXPECT_DOUBLE_EQ(d->lr, std::get<0>(values)) << kind;
             EXPECT_DOUBLE_EQ(d->weightDecay, std::get<1>(values)) << kind;
@@ -84,17 +84,36 @@ TEST(Trainer, PaperPresetsCarryTheReferenceTrainingSettings) {
         }
     const std::vector<std::string> ssmVars = {"Lambda_re", "Lambda_im", "P", "B", "log_step"};
     for (const char* preset : {"preset:paper-mqar-s4", "preset:cpu-paper-mqar-lru"}) {
-        EXPECT_DOUBLE_EQ(presetTraining(preset)->ssmLr, 1e-3) << preset;
-        EXPECT_EQ(presetTraining(preset)->ssmVars, ssmVars) << preset << ": the reference's list, also for the LRU";
+        EXPECT_DOUBLE_EQ(trainingDefaults(preset)->ssmLr, 1e-3) << preset;
+        EXPECT_EQ(trainingDefaults(preset)->ssmVars, ssmVars) << preset << ": the reference's list, also for the LRU";
     }
-    EXPECT_DOUBLE_EQ(presetTraining("preset:paper-mqar-mamba2")->ssmLr, 0.0);
+    EXPECT_DOUBLE_EQ(trainingDefaults("preset:paper-mqar-mamba2")->ssmLr, 0.0);
     // S6 has no paper config: its defaults come from scripts/sweep-mqar.sh (weight decay kept it on the plateau).
-    const auto s6 = presetTraining("preset:s6");
+    const auto s6 = trainingDefaults("preset:s6");
     ASSERT_TRUE(s6.has_value());
     EXPECT_DOUBLE_EQ(s6->lr, 4.6416e-3);
     EXPECT_DOUBLE_EQ(s6->weightDecay, 0.0);
     EXPECT_NE(s6->source.find("sweep-mqar"), std::string::npos);
-    EXPECT_FALSE(presetTraining("model.json").has_value());
+    EXPECT_FALSE(trainingDefaults("model.json").has_value());
+}
+
+TEST(Trainer, ASpecFileCarriesTrainingSettingsAsPresetsDo) {
+    auto j = specToJson(presetSpec("cpu-paper-mqar-lru"));
+    j["training"] = {{"lr", 2e-3}, {"weight_decay", 0.01}, {"ssm_lr", 1e-3}, {"ssm_lr_vars", {"B", "log_step"}}};
+    const auto path = (fs::temp_directory_path() / ("eigenscope_training_" + std::to_string(::getpid()) + ".json")).string();
+    std::ofstream(path) << j.dump();
+    const auto d = trainingDefaults(path);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_DOUBLE_EQ(d->lr, 2e-3);
+    EXPECT_DOUBLE_EQ(d->weightDecay, 0.01);
+    EXPECT_EQ(d->warmup, -1);
+    EXPECT_EQ(d->ssmVars, (std::vector<std::string>{"B", "log_step"}));
+    EXPECT_EQ(d->source, path);
+    EXPECT_EQ(specToJson(loadModelSpec(path)), specToJson(presetSpec("cpu-paper-mqar-lru"))) << "the spec itself is unchanged";
+    j["training"] = {{"lr", "fast"}, {"weight_decay", 0.0}};
+    std::ofstream(path) << j.dump();
+    EXPECT_NE(errorOf([&] { trainingDefaults(path); }).find("lr and weight_decay"), std::string::npos);
+    fs::remove(path);
 }
 
 // One step of Adam moves each parameter by about its group's rate: the S4 variables by ssm_lr, the rest by lr.
@@ -137,7 +156,7 @@ TEST(Trainer, SsmVariablesTrainAtTheirOwnRate) {
 // The check as a new user runs it: the Mamba-2 preset with its own settings learns small MQAR.
 TEST(Trainer, TheMamba2PresetWithItsSettingsLearnsSmallMqar) {
     Model model = Model::open("preset:cpu-paper-mqar-mamba2");
-    const auto d = presetTraining("preset:cpu-paper-mqar-mamba2");
+    const auto d = trainingDefaults("preset:cpu-paper-mqar-mamba2");
     ASSERT_TRUE(d.has_value());
     TrainOptions o;
     o.task = "task:mqar:seq_len=64,kv_pairs=4,vocab=64";
