@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains the paper's six MQAR models (their cpu- presets) and s6 on CPU-sized MQAR, three seeds each, and writes
 # docs/results/mqar-cpu.md: accuracy mean ± std per model and the |λ| bin masses per layer at init and after
-# training (from the runs' first and last spectrum snapshots). --paper-scale trains the full-size presets on the
+# training (from the runs' first and last spectrum snapshots, in paper mode; MODE=corrected for the corrected
+# analysis). --paper-scale trains the full-size presets on the
 # paper's MQAR (T=512, 64 pairs, vocab 8192, d=128) on a GPU.
 # On CPU the runs go JOBS at a time (default: one per core), each on one thread: at these sizes a second
 # thread inside a run adds nothing (bench/RESULTS.md), a second run beside it doubles the throughput.
@@ -27,13 +28,7 @@ else
 fi
 models=${MODELS:-$models}
 seeds=${SEEDS:-1 2 3}
-lr_of() {  # the learning rates of the paper's configs (configs/iclr2026/mqar/*.yaml)
-  case "$1" in
-    *linear*|*mamba2*) echo 1e-2 ;;
-    *norm*) echo 1e-3 ;;
-    *) echo 4.6416e-4 ;;
-  esac
-}
+mode=${MODE:-paper}  # the analysis mode of the snapshots, the tables and the figures
 mkdir -p "$runs" "$(dirname "$report")"
 started=$(date +%s)
 train_one() {  # model seed
@@ -41,8 +36,8 @@ train_one() {  # model seed
   [ -f "$out/done" ] && return 0
   [ -f "$out/latest" ] && resume="--resume"
   echo "== $model seed $seed"
-  if "$cli" train --model "preset:$model" --task "$task" --steps "$steps" --batch "$batch" --lr "$(lr_of "$model")" \
-      --seed "$seed" --eval-every 100 --snapshot-every "$steps" --target-acc 0.99 --device "$device" --out "$out" $resume \
+  if "$cli" train --model "preset:$model" --task "$task" --steps "$steps" --batch "$batch" \
+      --seed "$seed" --eval-every 100 --snapshot-every "$steps" --snapshot-mode "$mode" --target-acc 0.99 --device "$device" --out "$out" $resume \
       > "$out.log" 2>&1; then
     echo "   $model seed $seed: $(tail -1 "$out.log")"
     touch "$out/done"
@@ -76,13 +71,13 @@ if [ -x "$gui" ]; then
     run="$runs/$model-seed$first_seed"
     [ -f "$run/latest" ] || continue
     QT_QPA_PLATFORM=offscreen "$gui" "$run/$(cat "$run/latest")/model.safetensors" --input "$task" --compare init \
-      --title "$model, trained" --plots bins --figure "$figures/$model-bins.png" > /dev/null 2> "$figures/$model.err" || echo "no figure for $model: $(tail -1 "$figures/$model.err")"
+      --mode "$mode" --title "$model, trained" --plots bins --figure "$figures/$model-bins.png" > /dev/null 2> "$figures/$model.err" || echo "no figure for $model: $(tail -1 "$figures/$model.err")"
     rm -f "$figures/$model.err"
   done
 fi
-python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" "$jobs" "$figures" <<'PY'
+python3 - "$runs" "$report" "$models" "$seeds" "$task" "$steps" "$batch" "$elapsed" "$jobs" "$figures" "$mode" <<'PY'
 import ast, csv, glob, os, statistics, struct, sys, zipfile
-runs, report, models, seeds, task, steps, batch, elapsed, jobs, figures = sys.argv[1:]
+runs, report, models, seeds, task, steps, batch, elapsed, jobs, figures, mode = sys.argv[1:]
 models, seeds = models.split(), seeds.split()
 edges = ["[0,0.1)", "[0.1,0.5)", "[0.5,0.9)", "[0.9,1)", "[1,10)", "[10,100)", "[100,∞)"]
 def snapshot(out, which):
@@ -100,8 +95,9 @@ def head_mean(raw):  # a float64 (H, nbins) .npy → the mean over heads
     return [sum(values[i * n + j] for i in range(h)) / h for j in range(n)]
 lines = [f"# MQAR at CPU scale: accuracy and |λ| bins", "",
          f"`scripts/reproduce-mqar.sh`: {task}, batch {batch}, at most {steps} steps (early stop at 99 % evaluation "
-         f"accuracy), AdamW with the paper configs' learning rates, seeds {', '.join(seeds)}; {int(elapsed) // 60} min "
-         f"on this machine ({jobs} runs at a time). Accuracy: the last evaluation (4 fixed batches) of each run.", "",
+         f"accuracy), AdamW with the presets' training settings (the paper configs'), seeds {', '.join(seeds)}; "
+         f"{int(elapsed) // 60} min on this machine ({jobs} runs at a time). Accuracy: the last evaluation (4 fixed "
+         f"batches) of each run. Spectra in {mode} mode (MODE=corrected or MODE=paper).", "",
          "| model | accuracy mean ± std | per seed | steps |", "|---|---|---|---|"]
 bins = []
 for m in models:
@@ -121,11 +117,11 @@ for m in models:
     if init is not None:
         for l, (a, b) in enumerate(zip(init, final)):
             bins.append(f"| {m} | {l} | " + " | ".join(f"{x:.1f} → {y:.1f}" for x, y in zip(a, b)) + " |")
-lines += ["", f"## |λ| bin masses (percent), init → trained, seed {seeds[0]}, mean over heads", "",
+lines += ["", f"## |λ| bin masses (percent, {mode} mode), init → trained, seed {seeds[0]}, mean over heads", "",
           "| model | layer | " + " | ".join(edges) + " |", "|---|---|" + "---|" * len(edges)] + bins
 pictures = [m for m in models if os.path.exists(f"{figures}/{m}-bins.png")]
 if pictures:
-    lines += ["", f"## |λ| bins after training over the initialization (outlines), seed {seeds[0]}", "",
+    lines += ["", f"## |λ| bins after training over the initialization (outlines), seed {seeds[0]}, {mode} mode", "",
               "Drawn by `eigenscope --figure` on an MQAR batch of the task (8 sequences); bars: mean ± std over the "
               "batch.", ""]
     lines += [f"**{m}**\n\n![{m}]({os.path.basename(figures)}/{m}-bins.png)\n" for m in pictures]
