@@ -125,7 +125,7 @@ class PaperTransformer(ReferenceModel):
                 o = (scores @ v) / scores.sum(-1, keepdim=True)
         return F.linear(merge(o), w[pre + "out_proj.weight"], w[pre + "out_proj.bias"])
 
-    def forward(self, tokens):
+    def forward(self, tokens, outputs=None):
         w, d = self.w, self.d
         x = F.embedding(tokens, w["encoder.word_embeddings.weight"])
         if "encoder.position_embeddings.weight" in w:
@@ -136,6 +136,8 @@ class PaperTransformer(ReferenceModel):
             a = x + F.dropout(self.attention(norm(x), i, block["mixer"]["options"], block["mixer"]["type"]), self.p,
                               self.training)
             x = norm(a)
+            if outputs is not None:
+                outputs.append(x)
         x = F.layer_norm(x, (d,), w["norm.weight"], w["norm.bias"])
         return F.linear(x, w["decoder.weight"])
 
@@ -160,7 +162,7 @@ class PaperMamba2(ReferenceModel):
         y = scores @ (dt.unsqueeze(-1) * u) + w[pre + "D"][None, :, None, None] * u
         return F.linear(merge(y), w[pre + "out_proj.weight"])
 
-    def forward(self, tokens):
+    def forward(self, tokens, outputs=None):
         w, d = self.w, self.d
         x = F.embedding(tokens, w["encoder.word_embeddings.weight"])
         for i, block in enumerate(self.spec["blocks"]):
@@ -169,6 +171,8 @@ class PaperMamba2(ReferenceModel):
             g = F.linear(F.dropout(F.gelu(h), self.p, self.training), w[f"blocks.{i}.glu.linear.weight"],
                          w[f"blocks.{i}.glu.linear.bias"])
             x = x + F.dropout(g[..., :d] * torch.sigmoid(g[..., d:]), self.p, self.training)
+            if outputs is not None:
+                outputs.append(x)
         return F.linear(x, w["decoder.weight"], w["decoder.bias"])
 
 
@@ -227,7 +231,7 @@ class PaperSSM(ReferenceModel):
         h = lru_scan(torch.complex(x @ (w[pre + "B_re"] * gamma).T, x @ (w[pre + "B_im"] * gamma).T), lam)
         return h.real @ w[pre + "C_re"].T - h.imag @ w[pre + "C_im"].T + x * w[pre + "D"]
 
-    def forward(self, tokens):
+    def forward(self, tokens, outputs=None):
         w, p = self.w, self.p
         x = F.embedding(tokens, w["encoder.weight"].T) + w["encoder.bias"]
         for i in range(len(self.spec["blocks"])):
@@ -239,6 +243,8 @@ class PaperSSM(ReferenceModel):
             x = F.batch_norm(x.reshape(-1, x.shape[-1]), w[pre + "normalize.running_mean"],
                              w[pre + "normalize.running_var"], w[pre + "normalize.weight"], w[pre + "normalize.bias"],
                              self.training, 0.01, 1e-5).view_as(x)
+            if outputs is not None:
+                outputs.append(x)
         return F.linear(x, w["decoder.weight"], w["decoder.bias"])
 
 
