@@ -210,19 +210,25 @@ TEST(Trainer, AKilledRunResumesToTheSameResult) {
     fs::remove_all(runDir("resumed"));
 }
 
+// A short induction run with a snapshot and an evaluation every 10 steps.
+TrainOptions snapshottedRun(const std::string& name, int64_t steps) {
+    TrainOptions o;
+    o.task = "task:induction:seq_len=16,vocab=16";
+    o.steps = steps;
+    o.batch = 4;
+    o.snapshotEvery = 10;
+    o.evalEvery = 10;
+    o.out = runDir(name);
+    return o;
+}
+
 TEST(Trainer, SnapshotsAreTakenInTheRunsModeAndRunJsonRecordsIt) {
     // Two runs that differ only in the snapshot mode: the same weights, the same probe, other eigenvalues.
     std::map<std::string, std::vector<std::shared_ptr<const AnalysisResult>>> handed;
     for (const std::string mode : {"corrected", "paper"}) {
         Model model = Model::fromSpec(tinySpec());
-        TrainOptions o;
-        o.task = "task:induction:seq_len=16,vocab=16";
-        o.steps = 10;
-        o.batch = 4;
-        o.snapshotEvery = 10;
-        o.evalEvery = 10;
+        TrainOptions o = snapshottedRun("snapshots-" + mode, 10);
         o.snapshotMode = mode;
-        o.out = runDir("snapshots-" + mode);
         train(model, o, {}, nullptr, [&](int64_t, std::shared_ptr<const AnalysisResult> r) { handed[mode].push_back(r); });
         const RunFolder run = readRunFolder(o.out);
         EXPECT_EQ(run.options.snapshotMode, mode);
@@ -245,13 +251,7 @@ TEST(Trainer, SnapshotsAreTakenInTheRunsModeAndRunJsonRecordsIt) {
 
 TEST(Trainer, SnapshotsAreHandedOverAsSavedAndTheRunFolderReadsBack) {
     Model model = Model::fromSpec(tinySpec());
-    TrainOptions o;
-    o.task = "task:induction:seq_len=16,vocab=16";
-    o.steps = 20;
-    o.batch = 4;
-    o.snapshotEvery = 10;
-    o.evalEvery = 10;
-    o.out = runDir("snapshots");
+    const TrainOptions o = snapshottedRun("snapshots", 20);
     std::vector<std::pair<int64_t, std::shared_ptr<const AnalysisResult>>> handed;
     train(model, o, {}, nullptr, [&](int64_t step, std::shared_ptr<const AnalysisResult> r) { handed.emplace_back(step, r); });
     ASSERT_EQ(handed.size(), 3u);
