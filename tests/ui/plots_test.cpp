@@ -517,6 +517,29 @@ TEST(EigenPlotTest, TimeColouringHasAColourBarAndTextInputsNameTheirTokens) {
     EXPECT_TRUE(tokenAt(result.get(), 9).isEmpty());
 }
 
+TEST(PlotTitle, ALongTitleStaysWithinItsPlot) {
+    BinsPlot plot;
+    PlotSource source;
+    source.current = resultWith({{0.5, 0}, {0.95, 0}});
+    plot.setSource(source);
+    plot.setTitle(QStringLiteral("mamba2-4layers-seed1 @ step 1200: |λ| bins per layer (paper mode)"));
+    // The plot drawn in the middle third of a white strip.
+    QImage image(900, 300, QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        plot.render(painter, QRectF(300, 0, 300, 300));
+    }
+    // Cut with an ellipsis: whole glyphs with a margin, not a line clipped at both edges (an SVG keeps no clip).
+    int left = 900, right = -1;
+    for (int y = 0; y < 20; ++y)
+        for (int x = 0; x < 900; ++x)
+            if (image.pixelColor(x, y) != QColor(Qt::white)) left = std::min(left, x), right = std::max(right, x);
+    ASSERT_GT(right, left) << "the title is drawn";
+    EXPECT_GT(left, 301);
+    EXPECT_LT(right, 598);
+}
+
 TEST(Clipping, PolylinesAndPointsAreCutAtTheRectangle) {
     const QRectF rect(0, 0, 10, 10);
     const auto pieces = clip::polyline(QPolygonF{{-5, 5}, {5, 5}, {5, 15}, {8, 5}, {20, 5}}, rect);

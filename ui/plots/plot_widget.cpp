@@ -179,8 +179,9 @@ void PlotWidget::render(QPainter& painter, const QRectF& target, bool onScreen) 
     painter.setFont(plotFont(font(), 13, true));
     painter.setPen(foreground_);
     const QFontMetricsF titleMetrics(painter.font(), painter.device());
+    // A title wider than the plot (a board cell's "model: plot") is cut with an ellipsis, not run into its neighbour.
     painter.drawText(QRectF(target.left(), target.top() + 2, target.width(), titleMetrics.height()), Qt::AlignCenter,
-                     title_);
+                     titleMetrics.elidedText(title_, Qt::ElideRight, target.width() - 4));
     painter.setFont(labelFont);
     const QFontMetricsF metrics(labelFont, painter.device());
     const Frame frame = frameFor(target, metrics);

@@ -6,7 +6,11 @@
 #include "eigenscope/train.h"
 #include "session/worker.h"
 
+#include <QDir>
 #include <QFileInfo>
+
+#include <algorithm>
+#include <cstring>
 
 namespace eigenscope::ui {
 
@@ -30,6 +34,19 @@ Board::Entry runSnapshot(Board::Entry entry, const QString& folder, int64_t step
     return entry;
 }
 
+// A run's checkpoint by its run and step, another file by the model's own name (several checkpoints are all
+// "model.safetensors"), else by its file name.
+QString fileLabel(const QString& source, const Model& model) {
+    const QFileInfo file(source);
+    const QString folder = file.dir().dirName();
+    if (folder.startsWith("checkpoint-") && QFileInfo::exists(file.dir().filePath("../run.json"))) {
+        QDir run = file.dir();
+        run.cdUp();
+        return run.dirName() + QStringLiteral(" @ step ") + folder.mid(int(std::strlen("checkpoint-")));
+    }
+    return model.spec().name.empty() ? file.fileName() : QString::fromStdString(model.spec().name);
+}
+
 Board::Entry analyseEntry(const QString& source, const Session::Settings& settings, bool withInit,
                           const std::atomic<bool>& cancel) {
     Board::Entry entry;
@@ -49,6 +66,7 @@ Board::Entry analyseEntry(const QString& source, const Session::Settings& settin
     options.impulseSources = {0};
     options.cancel = &cancel;
     const Model model = Model::open(source.toStdString());
+    entry.label = fileLabel(source, model);
     entry.result = std::make_shared<const AnalysisResult>(analyze(model, settings.input, options));
     if (withInit) entry.init = std::make_shared<const AnalysisResult>(analyze(model.freshlyInitialized(), settings.input, options));
     return entry;

@@ -342,10 +342,15 @@ TEST(Board, AnalysesPresetsFilesAndRunsAndNamesWhatFails) {
     settings.input = parseInputSpec("task:mqar:seq_len=16,kv_pairs=2,vocab=32");
     settings.input.batch = 2;
     const QString run = QString::fromStdString(folder);
-    board.analyse({"preset:cpu-paper-mqar-mamba2", native, run, run + "@2", dir.filePath("missing.safetensors")}, settings, true);
+    const QString checkpoint = run + "/checkpoint-4/model.safetensors";
+    board.analyse({"preset:cpu-paper-mqar-mamba2", native, run, run + "@2", dir.filePath("missing.safetensors"), checkpoint},
+                  settings, true);
     ASSERT_TRUE(waitFor([&] { return finished.count() == 1; }));
     const auto& entries = board.entries();
-    ASSERT_EQ(entries.size(), 5u);
+    ASSERT_EQ(entries.size(), 6u);
+    EXPECT_EQ(entries[1].label, "cpu-paper-mqar-softmax") << "a file by its model's name";
+    EXPECT_EQ(entries[5].label, "run @ step 4") << "a checkpoint by its run and step";
+    EXPECT_EQ(entries[5].result->layers[0].mixer, "lru");
     EXPECT_EQ(entries[0].result->layers[0].mixer, "mamba2");
     EXPECT_EQ(entries[0].result->batch, 2);
     EXPECT_EQ(entries[1].result->layers[0].mixer, "softmax_attention");
