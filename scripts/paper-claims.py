@@ -120,6 +120,11 @@ def train(runs, name, seed, steps):
     return name, seed, f"{time.time() - started:.0f} s"
 
 
+def run_seconds(runs, names, seeds):
+    """The training time of the runs, as their "done" markers recorded it."""
+    return sum(float(open(os.path.join(runs, f"{n}-seed{s}", "done")).read().split()[0]) for n in names for s in seeds)
+
+
 def final_checkpoint(folder):
     latest = open(os.path.join(folder, "latest")).read().strip()
     return os.path.join(folder, latest, "model.safetensors")
@@ -181,22 +186,20 @@ def main():
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     names = args.only.split(",") if args.only else list(CONFIGS)
-    started = time.time()
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         jobs = [pool.submit(train, args.runs, n, s, args.steps) for s in seeds for n in names]
         for job in concurrent.futures.as_completed(jobs):
             name, seed, took = job.result()
             print(f"trained {name} seed {seed}: {took}", flush=True)
-    trained_in = time.time() - started
     data = {(n, s): analyse(args.runs, n, s) for n in names for s in seeds}
-    write_report(args, names, seeds, data, trained_in, time.time() - started)
+    write_report(args, names, seeds, data)
 
 
 def values(data, names, seeds, mode, key, which=1):
     return {n: [data[(n, s)][0][mode][which][key] for s in seeds] for n in names}
 
 
-def write_report(args, names, seeds, data, trained_in, elapsed):
+def write_report(args, names, seeds, data):
     figures = os.path.join(os.path.dirname(args.report), "paper-claims")
     os.makedirs(figures, exist_ok=True)
     acc = {n: [100 * data[(n, s)][1] for s in seeds] for n in names}
@@ -206,8 +209,9 @@ def write_report(args, names, seeds, data, trained_in, elapsed):
              f"{5 * args.steps}, S6 {round(8 / 3 * args.steps)}, linear attention at d = 256 {2 * args.steps}), stop at "
              f"99 % evaluation accuracy; seeds {', '.join(map(str, seeds))} (each seed "
              "sets the initialization and the data order); learning rates from scripts/sweep-mqar.sh, the presets' "
-             f"other settings. {len(names) * len(seeds)} runs, {trained_in / 60:.0f} min of training and "
-             f"{(elapsed - trained_in) / 60:.0f} min of analysis on this machine (2 cores, one run per core).", "",
+             f"other settings. {len(names) * len(seeds)} runs, {run_seconds(args.runs, names, seeds) / 60:.0f} min of "
+             f"training on one core each (one run per core on this 2-core machine); analysing the {2 * len(names) * len(seeds)} models "
+             "(init and trained, both modes) and drawing the boards takes about a minute.", "",
              "Spectra: each run's final checkpoint and its initialization, analysed on one MQAR batch of 8 "
              "(`--seed 7`); bin masses are percentages of eigenvalues, averaged over layers and heads; mean ± std over "
              "seeds. **Claims are decided in paper mode** (the reference code's analysis: no 1/√d in softmax attention, "
@@ -322,10 +326,16 @@ def claims(names, acc, near0_init, near0, near1, above1, tvs, c0, c1):
                 f"as accurate as both in {best} of {k} seeds. {verdict(best > 0, best, k)}.", ""]
     depths = [n for n in ("mamba2-1layer", "mamba2", "mamba2-4layers") if n in names]
     if len(depths) == 3:
+        def separated(series):  # 1 layer against 4: the means further apart than the two stds together
+            (m1, s1), (m4, s4) = spread(series[depths[0]]), spread(series[depths[2]])
+            return abs(m1 - m4) > s1 + s4
+        changed = [label for label, series in (("accuracy", acc), ("near 1", near1), ("near 0", near0))
+                   if separated(series)]
         out += ["**5d. Depth changes the spectra and the accuracy** (Mamba-2, 1 / 2 / 4 layers). Accuracy " +
                 " / ".join(fmt(acc[n]) for n in depths) + " %; near 1 " + " / ".join(fmt(near1[n]) for n in depths) +
-                "; near 0 " + " / ".join(fmt(near0[n]) for n in depths) + ". Read from the spread: a difference "
-                "of means larger than the seeds' std is a change.", ""]
+                "; near 0 " + " / ".join(fmt(near0[n]) for n in depths) + ". 1 against 4 layers, means further "
+                "apart than their stds together: " + (", ".join(changed) if changed else "none") + ". " +
+                ("**agrees**" if changed else "**inconclusive** (no change beyond the seeds' spread)") + ".", ""]
     if "mamba2-lti" in names and "mamba2" in names:
         hold = per_seed(near1["mamba2-lti"], near1["mamba2"], lambda l, m: l > m)
         out += [f"**5e. Pseudo-LTI Mamba-2 gives S4-like spectra near 1.** Near 1: pseudo-LTI "
