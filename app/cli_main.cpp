@@ -88,10 +88,7 @@ void printInfo(const std::string& model, const std::string& config, bool showSpe
     for (const auto& warning : opened.source().warnings) std::cout << "warning: " << warning << "\n";
     if (showSpec) {
         auto j = specToJson(spec);
-        if (const auto t = trainingDefaults(model)) {
-            j["training"] = {{"lr", t->lr},         {"weight_decay", t->weightDecay}, {"warmup", t->warmup},
-                             {"ssm_lr", t->ssmLr},  {"ssm_lr_vars", t->ssmVars},      {"source", t->source}};
-        }
+        if (const auto t = trainingDefaults(model)) j["training"] = trainingToJson(*t);
         std::cout << j.dump(2) << "\n";
     }
 }

@@ -32,6 +32,8 @@ ModelSpec presetSpec(const std::string& name);
 // The training defaults of MODEL: a preset's ("preset:NAME" or NAME), or a model spec JSON file's "training" object
 // (lr, weight_decay, warmup, ssm_lr, ssm_lr_vars, source; the presets' own format), when it has them.
 std::optional<TrainingDefaults> trainingDefaults(const std::string& model);
+// The "training" object that trainingDefaults reads.
+nlohmann::json trainingToJson(const TrainingDefaults& training);
 
 // MODEL = "preset:NAME" or a path to a JSON model spec.
 ModelSpec loadModelSpec(const std::string& model);

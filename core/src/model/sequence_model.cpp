@@ -258,7 +258,8 @@ torch::Tensor SequenceModelImpl::encode(const torch::Tensor& input) {
         // A Dense layer on one-hot vectors (the JAX models): a column of the kernel plus the bias.
         return F::embedding(input, encoderLinear->weight.t()) + encoderLinear->bias;
     }
-    auto x = wordEmbeddings->forward(input).to(workingType());
+    auto x = wordEmbeddings->forward(input);
+    if (keepsStoredPrecision(x)) x = x.to(workingType());
     if (spec_.embedScale != 1.0) x = x * spec_.embedScale;
     if (positionEmbeddings) {
         if (T > spec_.maxPositions)

@@ -61,6 +61,11 @@ ModelSpec presetSpec(const std::string& name) {
     throw Error("preset:" + name + ": no such preset (known: " + known + ")");
 }
 
+nlohmann::json trainingToJson(const TrainingDefaults& t) {
+    return {{"lr", t.lr},       {"weight_decay", t.weightDecay}, {"warmup", t.warmup},
+            {"ssm_lr", t.ssmLr}, {"ssm_lr_vars", t.ssmVars},      {"source", t.source}};
+}
+
 std::optional<TrainingDefaults> trainingDefaults(const std::string& model) {
     const bool prefixed = model.rfind("preset:", 0) == 0;
     const std::string name = prefixed ? model.substr(7) : model;

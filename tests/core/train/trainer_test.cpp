@@ -99,7 +99,13 @@ TEST(Trainer, PaperPresetsCarryTheReferenceTrainingSettings) {
 
 TEST(Trainer, ASpecFileCarriesTrainingSettingsAsPresetsDo) {
     auto j = specToJson(presetSpec("cpu-paper-mqar-lru"));
-    j["training"] = {{"lr", 2e-3}, {"weight_decay", 0.01}, {"ssm_lr", 1e-3}, {"ssm_lr_vars", {"B", "log_step"}}};
+    TrainingDefaults written;
+    written.lr = 2e-3;
+    written.weightDecay = 0.01;
+    written.ssmLr = 1e-3;
+    written.ssmVars = {"B", "log_step"};
+    j["training"] = trainingToJson(written);
+    j["training"].erase("source");  // a file without one is named by its path
     const auto path = (fs::temp_directory_path() / ("eigenscope_training_" + std::to_string(::getpid()) + ".json")).string();
     std::ofstream(path) << j.dump();
     const auto d = trainingDefaults(path);
